@@ -1,0 +1,215 @@
+"""
+A fake clock that runs each delayed call at its own time, fast.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from twisted.internet import error
+from twisted.internet.base import DelayedCall
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from zope.interface import implementer
+
+
+class _ClockCall(DelayedCall):
+    """
+    A ``DelayedCall`` whose every reschedule takes effect at once.
+
+    Twisted's own ``DelayedCall`` records a move to a later time lazily, which
+    would let a call reset to time T run before a call scheduled for T
+    earlier; applying it at once keeps same-time calls first-in first-out by
+    the moment they were (re)scheduled.
+    """
+
+    def reset(self, secondsFromNow: float) -> None:
+        self._checkPending()
+        if secondsFromNow < 0:
+            raise ValueError(f"reset() needs a delay >= 0, got {secondsFromNow!r}")
+        self.time = self.seconds() + secondsFromNow
+        self.resetter(self)
+
+    def delay(self, secondsLater: float) -> None:
+        self._checkPending()
+        newTime = self.time + secondsLater
+        if newTime < self.seconds():
+            raise ValueError(
+                f"delay({secondsLater!r}) would move the call to {newTime!r}, "
+                f"before the clock's time {self.seconds()!r}"
+            )
+        self.time = newTime
+        self.resetter(self)
+
+    def _checkPending(self) -> None:
+        if self.cancelled:
+            raise error.AlreadyCancelled()
+        if self.called:
+            raise error.AlreadyCalled()
+
+
+@implementer(IReactorTime)
+class Clock:
+    """
+    A drop-in replacement for ``twisted.internet.task.Clock``.
+
+    Use it wherever code takes an ``IReactorTime``::
+
+        clock = Clock()
+        seen = []
+        clock.callLater(2, lambda: seen.append(clock.seconds()))
+        clock.advance(3)
+        assert seen == [2.0] and clock.seconds() == 3.0
+
+    How it differs from Twisted's ``Clock``, on purpose:
+
+      - ``advance(s)`` moves time to each due call's own time before running
+        it, so ``seconds()`` inside a call equals its scheduled time, and a
+        call scheduled during the advance that falls inside the window runs
+        in the same advance, in time order.  The advance ends at start + s.
+      - Calls due at the same time run first-in first-out, by the moment they
+        were scheduled, reset or delayed.
+      - Pending calls sit in a heap: scheduling, cancelling and rescheduling
+        cost O(log n), so 100,000 timers take well under a second.
+      - A negative delay, reset or advance raises ``ValueError``, as does
+        ``delay()`` that would move a call into the past.
+      - ``advance()`` called from inside a call it is running raises
+        ``RuntimeError``: time would otherwise run backwards.
+      - ``calls`` is a read-only, time-ordered list of the pending calls.
+
+    As in Twisted's ``Clock``, an exception raised by a call propagates out of
+    ``advance()``; the call counts as made and time stays at its due time.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._sequence = 0
+        # Heap of (due time, sequence, call).  Entries go stale when their
+        # call is cancelled or rescheduled; _entries maps each pending call
+        # to its one live entry, and stale entries are skipped on pop.
+        self._heap: list[tuple[float, int, _ClockCall]] = []
+        self._entries: dict[_ClockCall, tuple[float, int, _ClockCall]] = {}
+        self._advancing = False
+
+    def seconds(self) -> float:
+        """
+        Return the clock's current time, starting from 0.
+        """
+        return self._now
+
+    def callLater(
+        self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
+    ) -> IDelayedCall:
+        """
+        Call ``callable(*args, **kw)`` ``delay`` seconds from now.
+
+        :raises ValueError: if ``delay`` is negative.
+        """
+        if delay < 0:
+            raise ValueError(f"callLater() needs a delay >= 0, got {delay!r}")
+        call = _ClockCall(
+            self._now + delay,
+            callable,
+            args,
+            kw,
+            self._forget,
+            self._schedule,
+            self.seconds,
+        )
+        self._schedule(call)
+        return call
+
+    def getDelayedCalls(self) -> list[IDelayedCall]:
+        """
+        Return the pending calls, earliest first.
+        """
+        return [call for _, _, call in sorted(self._entries.values())]
+
+    @property
+    def calls(self) -> list[IDelayedCall]:
+        """
+        The pending calls, earliest first (as on Twisted's ``Clock``).
+        """
+        return self.getDelayedCalls()
+
+    def advance(self, amount: float) -> None:
+        """
+        Move time forward by ``amount`` seconds, running each call that falls
+        due on the way at its own time.
+
+        :raises ValueError: if ``amount`` is negative.
+        :raises RuntimeError: if called from inside a call it is running.
+        """
+        if amount < 0:
+            raise ValueError(f"advance() needs an amount >= 0, got {amount!r}")
+        if self._advancing:
+            raise RuntimeError("Clock.advance() called from inside a delayed call")
+        end = self._now + amount
+        self._advancing = True
+        try:
+            while self._runNextDueBy(end):
+                pass
+        finally:
+            self._advancing = False
+        self._now = end
+
+    def pump(self, timings: Iterable[float]) -> None:
+        """
+        Advance by each amount in ``timings``, in turn.
+        """
+        for amount in timings:
+            self.advance(amount)
+
+    def _runNextDueBy(self, end: float) -> bool:
+        """
+        Run the earliest pending call if it is due by ``end``.
+
+        :returns: whether a call was run.
+        """
+        call = self._popDueBy(end)
+        if call is None:
+            return False
+        self._now = call.getTime()
+        call.called = 1
+        self._runCall(call)
+        return True
+
+    def _runCall(self, call: DelayedCall) -> None:
+        """
+        Run one due call; a reactor's clock overrides this to log errors.
+        """
+        call.func(*call.args, **call.kw)
+
+    def _popDueBy(self, end: float) -> _ClockCall | None:
+        while self._heap:
+            entry = self._heap[0]
+            if self._entries.get(entry[2]) is not entry:
+                heapq.heappop(self._heap)
+                continue
+            if entry[0] > end:
+                return None
+            heapq.heappop(self._heap)
+            del self._entries[entry[2]]
+            return entry[2]
+        return None
+
+    def _schedule(self, call: DelayedCall) -> None:
+        assert isinstance(call, _ClockCall)
+        self._sequence += 1
+        entry = (call.getTime(), self._sequence, call)
+        self._entries[call] = entry
+        heapq.heappush(self._heap, entry)
+        self._compactIfMostlyStale()
+
+    def _forget(self, call: DelayedCall) -> None:
+        assert isinstance(call, _ClockCall)
+        del self._entries[call]
+        self._compactIfMostlyStale()
+
+    def _compactIfMostlyStale(self) -> None:
+        # Code that keeps cancelling or resetting timeouts without time
+        # moving would otherwise grow the heap without bound.
+        if len(self._heap) > 64 + 2 * len(self._entries):
+            self._heap = list(self._entries.values())
+            heapq.heapify(self._heap)

@@ -1,0 +1,485 @@
+"""
+An in-memory TCP connection between two protocols, with faults.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from itertools import cycle
+from typing import TYPE_CHECKING, Any, Literal
+
+from twisted.internet import error
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.interfaces import (
+    IConsumer,
+    IProducer,
+    IProtocol,
+    IPushProducer,
+    IReactorTime,
+    ITCPTransport,
+)
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+if TYPE_CHECKING:
+    from .transcript import Transcript
+
+Side = Literal["client", "server"]
+Address = IPv4Address | IPv6Address
+
+_log = Logger()
+
+
+class UnsupportedByFake(NotImplementedError):
+    """
+    The code under test used a transport feature the fake does not simulate.
+    """
+
+
+@implementer(ITCPTransport, IConsumer, IPushProducer)
+class _Transport:
+    """
+    One end of a L{Connection}: what a protocol sees as its transport.
+
+    It does not claim ``ISSLTransport`` even on a ``connectSSL`` connection:
+    TLS is not simulated, and Autobahn asks a transport that claims it for a
+    TLS channel id.
+    """
+
+    def __init__(self, connection: Connection, side: Side) -> None:
+        self._connection = connection
+        self._side: Side = side
+        self.connected = True
+        self.disconnecting = False
+        self.disconnected = False
+        self.producer: IProducer | None = None
+        self.streamingProducer = False
+        self._noDelay = False
+        self._keepAlive = False
+
+    def write(self, data: bytes) -> None:
+        if not isinstance(data, bytes):
+            raise TypeError(f"Data must be bytes, not {type(data).__name__}")
+        if self.connected and data:
+            self._connection._written(self._side, data)
+
+    def writeSequence(self, iovec: Any) -> None:
+        self.write(b"".join(iovec))
+
+    def loseConnection(self) -> None:
+        """
+        Close once every byte written so far has been delivered.
+        """
+        if self.connected and not self.disconnecting:
+            self.disconnecting = True
+            self._connection._loseRequested(self._side)
+
+    def abortConnection(self) -> None:
+        """
+        Close now: bytes written but not yet delivered are lost.
+        """
+        if self.connected:
+            self._connection._abort(self._side)
+
+    def loseWriteConnection(self) -> None:
+        raise UnsupportedByFake(
+            "twisted_wsfakes does not simulate TCP half-close "
+            "(loseWriteConnection); use loseConnection()"
+        )
+
+    def getPeer(self) -> Address:
+        return self._connection._addressOf(_other(self._side))
+
+    def getHost(self) -> Address:
+        return self._connection._addressOf(self._side)
+
+    def getTcpNoDelay(self) -> bool:
+        return self._noDelay
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        self._noDelay = bool(enabled)
+
+    def getTcpKeepAlive(self) -> bool:
+        return self._keepAlive
+
+    def setTcpKeepAlive(self, enabled: bool) -> None:
+        self._keepAlive = bool(enabled)
+
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        if self.producer is not None:
+            raise RuntimeError(
+                f"Cannot register producer {producer!r}: "
+                f"{self.producer!r} is already registered"
+            )
+        self.producer = producer
+        self.streamingProducer = streaming
+        if not streaming:
+            self._connection._pullProducers.add(self._side)
+
+    def unregisterProducer(self) -> None:
+        # Autobahn calls this on every drop, registered or not.
+        self.producer = None
+        self._connection._pullProducers.discard(self._side)
+
+    def pauseProducing(self) -> None:
+        """
+        Stop reading: nothing more is delivered to this end until resumed.
+        """
+        self._connection._paused.add(self._side)
+
+    def resumeProducing(self) -> None:
+        self._connection._paused.discard(self._side)
+
+    def stopProducing(self) -> None:
+        self.loseConnection()
+
+    def __repr__(self) -> str:
+        return f"<{self._side} transport of {self._connection!r}>"
+
+
+def _other(side: Side) -> Side:
+    return "server" if side == "client" else "client"
+
+
+class Connection:
+    """
+    A live in-memory TCP connection between a client and a server protocol.
+
+    The :class:`FakeReactor` makes one for every connection attempt that
+    reaches a listener and lists it in ``reactor.connections``.  Bytes a
+    protocol writes are delivered to its peer by ``reactor.flush()`` (and
+    ``reactor.advance()``), never inside the writer's own call.
+
+    Faults, for testing how the code under test copes::
+
+        conn = reactor.connections[-1]
+        conn.chunk(1)        # deliver one byte per dataReceived call
+        conn.latency = 0.05  # each write arrives 50 ms later on the clock
+        conn.stall()         # nothing moves either way: a dead peer
+        conn.resume()
+        conn.drop()          # the network cuts it: no close frame, no FIN
+
+    :ivar client: the client's protocol.
+    :ivar server: the server's protocol.
+    :ivar clientTransport: the transport ``client`` writes to.
+    :ivar serverTransport: the transport ``server`` writes to.
+    :ivar number: 1 for the reactor's first connection, 2 for the next...
+    :ivar latency: seconds on the clock between a write and its delivery.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        number: int,
+        clientAddress: Address,
+        serverAddress: Address,
+        client: IProtocol,
+        server: IProtocol,
+        onClientLost: Callable[[Failure], None] | None = None,
+    ) -> None:
+        self.number = number
+        self.client = client
+        self.server = server
+        self.clientTransport = _Transport(self, "client")
+        self.serverTransport = _Transport(self, "server")
+        self.latency = 0.0
+        self._clock = clock
+        self._addresses = {"client": clientAddress, "server": serverAddress}
+        self._onClientLost = onClientLost
+        # Bytes each side wrote and the peer has not yet received, with the
+        # clock time at which they may be delivered.
+        self._outgoing: dict[Side, deque[tuple[float, bytes]]] = {
+            "client": deque(),
+            "server": deque(),
+        }
+        self._chunkSizes: dict[Side, Iterator[int] | None] = {
+            "client": None,
+            "server": None,
+        }
+        self._paused: set[Side] = set()
+        self._pullProducers: set[Side] = set()
+        self._closing: list[Side] = []
+        self._stalled = False
+        self._ending: tuple[Failure, Failure, str, Side | None] | None = None
+        self._closed = False
+        # Raw log for the transcript, kept as plain tuples because it grows
+        # on every write: (time, side, bytes) or (time, how, closer).
+        self._wire: list[tuple[float, str, Any]] = []
+
+    @property
+    def open(self) -> bool:
+        """
+        Whether neither side has seen ``connectionLost`` yet.
+        """
+        return not self._closed
+
+    def drop(self) -> None:
+        """
+        Cut the connection as a failing network would: bytes in flight are
+        lost and both protocols get ``connectionLost`` with
+        ``ConnectionLost`` at the next ``reactor.flush()``.
+        """
+        if not self._closed and self._ending is None:
+            self._discardInFlight()
+            self._end(
+                clientReason=Failure(error.ConnectionLost("connection dropped")),
+                serverReason=Failure(error.ConnectionLost("connection dropped")),
+                how="dropped",
+                by=None,
+            )
+
+    def stall(self) -> None:
+        """
+        Stop delivering bytes either way; writes still succeed and wait.
+        """
+        self._stalled = True
+
+    def resume(self) -> None:
+        """
+        Undo :meth:`stall`: waiting bytes flow again at the next flush.
+        """
+        self._stalled = False
+
+    def chunk(self, *sizes: int) -> None:
+        """
+        Deliver bytes in pieces of the given sizes, cycling through them, in
+        both directions: ``chunk(1)`` feeds one byte per ``dataReceived``.
+        With no sizes, each write is delivered whole again.
+
+        :raises ValueError: if a size is not a positive integer.
+        """
+        for size in sizes:
+            if not isinstance(size, int) or size < 1:
+                raise ValueError(f"chunk sizes must be positive integers, got {size!r}")
+        for side in ("client", "server"):
+            self._chunkSizes[side] = cycle(sizes) if sizes else None
+
+    @property
+    def transcript(self) -> Transcript:
+        """
+        Everything said on this connection so far, as websocket events.
+        """
+        from .transcript import WireData, WireEnd, transcriptFromWire
+
+        return transcriptFromWire(
+            [
+                WireData(time, what, detail)
+                if isinstance(detail, bytes)
+                else WireEnd(time, what, detail)  # type: ignore[arg-type]
+                for time, what, detail in self._wire
+            ]
+        )
+
+    def __repr__(self) -> str:
+        state = "open" if self.open else "closed"
+        return (
+            f"<Connection {self.number} {_hostPort(self._addresses['client'])}"
+            f" → {_hostPort(self._addresses['server'])} {state}>"
+        )
+
+    # What the reactor calls.
+
+    def _start(self) -> None:
+        """
+        Give each protocol its transport, server first as an accept would.
+        """
+        for side in ("server", "client"):
+            if self._ending is not None or self._closed:
+                return
+            protocol, transport = self._endOf(side)
+            self._safely(side, protocol.makeConnection, transport)
+
+    def _pump(self) -> bool:
+        """
+        Deliver what can be delivered now; say whether anything happened.
+        """
+        if self._closed:
+            return False
+        if self._ending is not None:
+            self._finish()
+            return True
+        moved = False
+        for side in ("client", "server"):
+            moved = self._deliverFrom(side) or moved
+            if self._closed or self._ending is not None:
+                return True
+        return self._closeIfFlushed() or self._askPullProducers() or moved
+
+    def _pendingDescription(self) -> str:
+        """
+        Describe what is still moving, for an error that flush never settles.
+        """
+        parts = []
+        for side in ("client", "server"):
+            data = b"".join(chunk for _, chunk in self._outgoing[side])
+            if data:
+                parts.append(f"{side} → {_other(side)}: {data[:60]!r} ({len(data)} bytes)")
+        return "; ".join(parts) or "no bytes waiting"
+
+    # What the transports call.
+
+    def _written(self, side: Side, data: bytes) -> None:
+        now = self._clock.seconds()
+        self._wire.append((now, side, data))
+        if self._ending is not None:
+            return
+        self._outgoing[side].append((now + self.latency, data))
+        if self.latency:
+            # A timer at the due time makes reactor.advance() stop and flush
+            # there, so delayed bytes arrive exactly on time.
+            self._clock.callLater(self.latency, _nothing)
+
+    def _loseRequested(self, side: Side) -> None:
+        self._closing.append(side)
+
+    def _abort(self, side: Side) -> None:
+        if self._closed or self._ending is not None:
+            return
+        self._discardInFlight()
+        self._end(
+            **{
+                f"{side}Reason": Failure(error.ConnectionAborted()),
+                f"{_other(side)}Reason": Failure(
+                    error.ConnectionLost("connection reset by peer")
+                ),
+            },
+            how="aborted",
+            by=side,
+        )
+
+    def _addressOf(self, side: Side) -> Address:
+        return self._addresses[side]
+
+    # Inner workings.
+
+    def _deliverFrom(self, sender: Side) -> bool:
+        receiver = _other(sender)
+        if self._stalled or receiver in self._paused or receiver in self._closing:
+            return False
+        queue = self._outgoing[sender]
+        now = self._clock.seconds()
+        moved = False
+        while queue and queue[0][0] <= now:
+            due, data = queue.popleft()
+            piece, rest = self._split(sender, data)
+            if rest:
+                queue.appendleft((due, rest))
+            moved = True
+            protocol, _ = self._endOf(receiver)
+            self._safely(receiver, protocol.dataReceived, piece)
+            if self._stalled or self._ending is not None or self._closed:
+                break
+            if receiver in self._paused or receiver in self._closing:
+                break
+        return moved
+
+    def _split(self, sender: Side, data: bytes) -> tuple[bytes, bytes]:
+        sizes = self._chunkSizes[sender]
+        if sizes is None:
+            return data, b""
+        size = next(sizes)
+        return data[:size], data[size:]
+
+    def _closeIfFlushed(self) -> bool:
+        for side in self._closing:
+            if not self._outgoing[side]:
+                self._end(
+                    clientReason=Failure(error.ConnectionDone()),
+                    serverReason=Failure(error.ConnectionDone()),
+                    how="closed",
+                    by=side,
+                )
+                self._finish()
+                return True
+        return False
+
+    def _askPullProducers(self) -> bool:
+        asked = False
+        for side in list(self._pullProducers):
+            _, transport = self._endOf(side)
+            if transport.producer is not None and not self._outgoing[side]:
+                asked = True
+                self._safely(side, transport.producer.resumeProducing)
+        return asked
+
+    def _safely(self, side: Side, method: Callable[..., object], *args: object) -> None:
+        """
+        Call into a protocol as a reactor would: an exception is logged and
+        the connection is closed, with the error as that side's reason.
+        """
+        try:
+            method(*args)
+        except BaseException:
+            failure = Failure()
+            _log.failure(
+                "Unhandled error from the {side} protocol of {connection!r}",
+                failure,
+                side=side,
+                connection=self,
+            )
+            if self._ending is None and not self._closed:
+                self._discardInFlight()
+                reasons = {
+                    f"{side}Reason": failure,
+                    f"{_other(side)}Reason": Failure(error.ConnectionDone()),
+                }
+                self._end(**reasons, how="closed", by=side)
+                self._finish()
+
+    def _discardInFlight(self) -> None:
+        for queue in self._outgoing.values():
+            queue.clear()
+
+    def _end(
+        self, clientReason: Failure, serverReason: Failure, how: str, by: Side | None
+    ) -> None:
+        self._ending = (clientReason, serverReason, how, by)
+
+    def _finish(self) -> None:
+        """
+        Tell both protocols the connection is gone, the closer first.
+        """
+        assert self._ending is not None
+        clientReason, serverReason, how, by = self._ending
+        self._closed = True
+        self._wire.append((self._clock.seconds(), how, by))
+        first: Side = by or "client"
+        for side in (first, _other(first)):
+            reason = clientReason if side == "client" else serverReason
+            self._lose(side, reason)
+
+    def _lose(self, side: Side, reason: Failure) -> None:
+        protocol, transport = self._endOf(side)
+        transport.connected = False
+        transport.disconnecting = False
+        transport.disconnected = True
+        producer, transport.producer = transport.producer, None
+        if producer is not None:
+            _callLogged(producer.stopProducing)
+        _callLogged(protocol.connectionLost, reason)
+        if side == "client" and self._onClientLost is not None:
+            _callLogged(self._onClientLost, reason)
+
+    def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:
+        if side == "client":
+            return self.client, self.clientTransport
+        return self.server, self.serverTransport
+
+
+def _callLogged(method: Callable[..., object], *args: object) -> None:
+    try:
+        method(*args)
+    except BaseException:
+        _log.failure("Unhandled error while closing a connection")
+
+
+def _nothing() -> None:
+    pass
+
+
+def _hostPort(address: Address) -> str:
+    if isinstance(address, IPv6Address):
+        return f"[{address.host}]:{address.port}"
+    return f"{address.host}:{address.port}"

@@ -1,0 +1,593 @@
+"""
+A reactor for tests whose network lives in memory and whose time is fake.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+from twisted.internet import defer, error
+from twisted.internet.abstract import isIPAddress, isIPv6Address
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.base import BaseConnector, DelayedCall
+from twisted.internet.interfaces import (
+    IAddress,
+    IConnector,
+    IDelayedCall,
+    IHostnameResolver,
+    IHostResolution,
+    IListeningPort,
+    IProtocol,
+    IProtocolFactory,
+    IReactorCore,
+    IReactorPluggableNameResolver,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorTime,
+    IResolutionReceiver,
+)
+from twisted.internet.protocol import ClientFactory, Protocol
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from .clock import Clock
+from .connection import Address, Connection
+from .errors import NeverSettles
+
+_log = Logger()
+
+Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled"]
+
+#: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
+#: which no real host uses.
+_TEST_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
+_WILDCARDS = ("", "0.0.0.0", "::")
+
+
+@attrs.define
+class ConnectionAttempt:
+    """
+    One outgoing connection attempt made through a :class:`FakeReactor`.
+
+    :ivar time: the clock time of the attempt.
+    :ivar host: the host as the caller named it (a name or an address).
+    :ivar port: the port.
+    :ivar outcome: ``"pending"`` until it resolves, then ``"connected"``,
+        ``"refused"``, ``"timed out"`` or ``"cancelled"``.
+    :ivar tls: whether it was made with ``connectSSL`` (TLS is not simulated).
+    :ivar connection: the :class:`Connection` it made, if it connected.
+    """
+
+    time: float
+    host: str
+    port: int
+    outcome: Outcome = "pending"
+    tls: bool = False
+    connection: Connection | None = attrs.field(default=None, repr=False)
+
+
+class _ReactorClock(Clock):
+    """
+    The reactor's clock: it runs delayed calls as a real reactor does.
+    """
+
+    def __init__(self, reactor: FakeReactor) -> None:
+        super().__init__()
+        self._reactor = reactor
+
+    def _runCall(self, call: DelayedCall) -> None:
+        try:
+            super()._runCall(call)
+        except BaseException:
+            _log.failure("Unhandled error in delayed call {call!r}", call=call)
+        self._reactor.flush()
+
+
+@implementer(IHostResolution)
+@attrs.define
+class _Resolution:
+    name: str
+
+    def cancel(self) -> None:
+        """
+        Resolution is synchronous: there is never anything to cancel.
+        """
+
+
+@implementer(IHostnameResolver)
+class _Resolver:
+    """
+    Resolves every name at once, to the reactor's address for it.
+    """
+
+    def __init__(self, reactor: FakeReactor) -> None:
+        self._reactor = reactor
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        resolution = _Resolution(hostName)
+        resolutionReceiver.resolutionBegan(resolution)
+        address = _address(self._reactor.addressOf(hostName), portNumber)
+        if addressTypes is None or type(address) in addressTypes:
+            resolutionReceiver.addressResolved(address)
+        resolutionReceiver.resolutionComplete()
+        return resolution
+
+
+class _PendingConnect:
+    """
+    What a connector holds while its attempt waits for the next flush.
+    """
+
+    def __init__(self, reactor: FakeReactor, connector: _Connector) -> None:
+        self.reactor = reactor
+        self.connector = connector
+        self.attempt = ConnectionAttempt(
+            time=reactor.seconds(),
+            host=connector.host,
+            port=connector.port,
+            tls=connector.tls,
+        )
+
+    def failIfNotConnected(self, reason: Exception) -> None:
+        if self.attempt.outcome != "pending":
+            return
+        self.attempt.outcome = (
+            "timed out" if isinstance(reason, error.TimeoutError) else "cancelled"
+        )
+        self.reactor._pendingConnects.remove(self)
+        self.connector.connectionFailed(Failure(reason))
+
+
+@implementer(IConnector)
+class _Connector(BaseConnector):
+    """
+    Twisted's own connector state machine, making in-memory attempts.
+    """
+
+    def __init__(
+        self,
+        reactor: FakeReactor,
+        host: str,
+        port: int,
+        factory: ClientFactory,
+        timeout: float,
+        tls: bool,
+    ) -> None:
+        super().__init__(factory, timeout, reactor)  # type: ignore[arg-type]
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self._reactor = reactor
+
+    def _makeTransport(self) -> Any:
+        pending = _PendingConnect(self._reactor, self)
+        self._reactor._pendingConnects.append(pending)
+        self._reactor.attempts.append(pending.attempt)
+        return pending
+
+    def getDestination(self) -> IAddress:
+        return _address(self.host, self.port)
+
+
+@implementer(IListeningPort)
+class _Listener:
+    """
+    An in-memory listening port.
+    """
+
+    def __init__(
+        self, reactor: FakeReactor, address: Address, factory: IProtocolFactory
+    ) -> None:
+        self.reactor = reactor
+        self.address = address
+        self.factory = factory
+        self.listening = False
+
+    def startListening(self) -> None:
+        key = (self.address.host, self.address.port)
+        if key in self.reactor._listeners:
+            raise error.CannotListenError(
+                self.address.host,
+                self.address.port,
+                socket.error(errno.EADDRINUSE, "Address already in use"),
+            )
+        self.reactor._listeners[key] = self
+        self.listening = True
+        self.factory.doStart()
+
+    def stopListening(self) -> defer.Deferred[None]:
+        if self.listening:
+            self.listening = False
+            del self.reactor._listeners[(self.address.host, self.address.port)]
+            self.factory.doStop()
+        return defer.succeed(None)
+
+    def getHost(self) -> Address:
+        return self.address
+
+    def __repr__(self) -> str:
+        return f"<in-memory listener on {self.address.host}:{self.address.port}>"
+
+
+@implementer(
+    IReactorTime,
+    IReactorTCP,
+    IReactorSSL,
+    IReactorPluggableNameResolver,
+    IReactorCore,
+)
+class FakeReactor:
+    """
+    A reactor for tests: fake time, and a network that lives in memory.
+
+    Unmodified application code (``connectWS``, ``listenWS``, endpoints,
+    ``ClientService``) runs on it.  A connection to a host and port that
+    something listens on connects in memory; to anywhere else it is refused.
+    Bytes move when the test calls :meth:`flush` or :meth:`advance`::
+
+        reactor = FakeReactor()
+        reactor.listenTCP(9000, serverFactory)
+        reactor.connectTCP("ws.example.com", 9000, clientFactory)
+        reactor.flush()          # connect, and deliver until all is quiet
+        reactor.advance(30)      # run timers due in the next 30 s, flushing
+                                 # after each
+
+    Host names resolve at once: ``localhost`` to 127.0.0.1, an address to
+    itself, and any other name to its own address in the TEST-NET ranges
+    (192.0.2.1, 192.0.2.2, ...), the same one every time it is asked.
+    ``listenTCP`` with an ``interface`` (an address or a name) listens for
+    that host only; without one, for every host.
+
+    :ivar clock: the :class:`Clock` behind ``callLater`` and ``seconds``.
+    :ivar attempts: every :class:`ConnectionAttempt`, in order.
+    :ivar connections: every :class:`Connection` made, in the order opened.
+    :ivar flushLimit: how many rounds :meth:`flush` makes before it decides
+        the peers will never settle and raises :class:`NeverSettles`.
+    """
+
+    def __init__(self, flushLimit: int = 10_000) -> None:
+        self.clock: Clock = _ReactorClock(self)
+        self.attempts: list[ConnectionAttempt] = []
+        self.connections: list[Connection] = []
+        self.flushLimit = flushLimit
+        self.nameResolver: IHostnameResolver = _Resolver(self)
+        self.running = True
+        self._listeners: dict[tuple[str, int], _Listener] = {}
+        self._pendingConnects: list[_PendingConnect] = []
+        self._names: dict[str, str] = {"localhost": "127.0.0.1"}
+        self._nextEphemeralPort = 50000
+        self._flushing = False
+        self._triggers: dict[int, tuple[str, str, Callable[..., Any], Any, Any]] = {}
+        self._nextTriggerID = 0
+
+    # Time.
+
+    def seconds(self) -> float:
+        return self.clock.seconds()
+
+    def callLater(
+        self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
+    ) -> IDelayedCall:
+        return self.clock.callLater(delay, callable, *args, **kw)
+
+    def getDelayedCalls(self) -> Sequence[IDelayedCall]:
+        return self.clock.getDelayedCalls()
+
+    def advance(self, amount: float) -> None:
+        """
+        Move the clock forward by ``amount`` seconds, running each timer at
+        its own time and delivering everything after each one.
+        """
+        self.flush()
+        self.clock.advance(amount)
+        self.flush()
+
+    def pump(self, timings: Iterable[float]) -> None:
+        """
+        :meth:`advance` by each amount in ``timings``, in turn.
+        """
+        for amount in timings:
+            self.advance(amount)
+
+    # Moving bytes.
+
+    def flush(self) -> None:
+        """
+        Complete connection attempts and deliver bytes until nothing moves.
+
+        Does nothing when called from inside a delivery it is making.
+
+        :raises NeverSettles: if bytes still move after ``flushLimit``
+            rounds, naming the connections that keep talking.
+        """
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            for _ in range(self.flushLimit):
+                if not self._flushRound():
+                    return
+            raise NeverSettles(self._neverSettlesMessage())
+        finally:
+            self._flushing = False
+
+    def _flushRound(self) -> bool:
+        moved = self._completePendingConnects()
+        for connection in self.connections:
+            if connection.open:
+                moved = connection._pump() or moved
+        return moved
+
+    def _neverSettlesMessage(self) -> str:
+        busy = [c for c in self.connections if c.open]
+        lines = [
+            f"flush() made {self.flushLimit} delivery rounds and bytes still move "
+            f"(raise FakeReactor.flushLimit if this much talk is expected):"
+        ]
+        lines += [f"  {c!r}: {c._pendingDescription()}" for c in busy]
+        return "\n".join(lines)
+
+    # Names.
+
+    def addressOf(self, host: str) -> str:
+        """
+        Return the address ``host`` resolves to on this fake network.
+        """
+        if isIPAddress(host) or isIPv6Address(host):
+            return host
+        if host not in self._names:
+            invented = len([n for n in self._names if n != "localhost"])
+            net, number = divmod(invented, 253)
+            if net >= len(_TEST_NETS):
+                raise ValueError("FakeReactor ran out of TEST-NET addresses")
+            self._names[host] = f"{_TEST_NETS[net]}{number + 1}"
+        return self._names[host]
+
+    def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
+        previous, self.nameResolver = self.nameResolver, resolver
+        return previous
+
+    # TCP and "SSL".
+
+    def listenTCP(
+        self,
+        port: int,
+        factory: IProtocolFactory,
+        backlog: int = 50,
+        interface: str = "",
+    ) -> IListeningPort:
+        """
+        Listen in memory on ``port`` of ``interface`` (every host if empty).
+        Port 0 picks a free port, as on a real machine.
+        """
+        host = "0.0.0.0" if interface in _WILDCARDS else self.addressOf(interface)
+        if port == 0:
+            port = self._ephemeralPort()
+        listener = _Listener(self, _address(host, port), factory)
+        listener.startListening()
+        return listener
+
+    def connectTCP(
+        self,
+        host: str,
+        port: int,
+        factory: ClientFactory,
+        timeout: float = 30,
+        bindAddress: tuple[str, int] | None = None,
+    ) -> IConnector:
+        return self._connect(host, port, factory, timeout, tls=False)
+
+    def listenSSL(
+        self,
+        port: int,
+        factory: IProtocolFactory,
+        contextFactory: Any,
+        backlog: int = 50,
+        interface: str = "",
+    ) -> IListeningPort:
+        """
+        As :meth:`listenTCP`: TLS is not simulated.
+        """
+        return self.listenTCP(port, factory, backlog, interface)
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        factory: ClientFactory,
+        contextFactory: Any,
+        timeout: float = 30,
+        bindAddress: tuple[str, int] | None = None,
+    ) -> IConnector:
+        """
+        As :meth:`connectTCP`, recorded with ``tls=True``: TLS is not
+        simulated, and the transport does not claim ``ISSLTransport``.
+        """
+        return self._connect(host, port, factory, timeout, tls=True)
+
+    def _connect(
+        self, host: str, port: int, factory: ClientFactory, timeout: float, tls: bool
+    ) -> IConnector:
+        connector = _Connector(self, host, port, factory, timeout, tls)
+        connector.connect()
+        return connector
+
+    def _completePendingConnects(self) -> bool:
+        if not self._pendingConnects:
+            return False
+        pending, self._pendingConnects = self._pendingConnects, []
+        for each in pending:
+            self._complete(each)
+        return True
+
+    def _complete(self, pending: _PendingConnect) -> None:
+        serverAddress = _address(self.addressOf(pending.connector.host), pending.connector.port)
+        listener = self._listenerFor(serverAddress)
+        if listener is None:
+            pending.attempt.outcome = "refused"
+            pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
+            return
+        clientAddress = _address(_clientHostFor(serverAddress), self._ephemeralPort())
+        server = listener.factory.buildProtocol(clientAddress)
+        client = pending.connector.buildProtocol(serverAddress)
+        connection = Connection(
+            self.clock,
+            len(self.connections) + 1,
+            clientAddress,
+            serverAddress,
+            _orClosing(client),
+            _orClosing(server),
+            onClientLost=pending.connector.connectionLost,
+        )
+        pending.attempt.outcome = "connected"
+        pending.attempt.connection = connection
+        self.connections.append(connection)
+        connection._start()
+
+    def _listenerFor(self, address: Address) -> _Listener | None:
+        exact = self._listeners.get((address.host, address.port))
+        if exact is not None:
+            return exact
+        return self._listeners.get(("0.0.0.0", address.port))
+
+    def _ephemeralPort(self) -> int:
+        self._nextEphemeralPort += 1
+        return self._nextEphemeralPort
+
+    # Core.
+
+    def resolve(self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)) -> defer.Deferred[str]:
+        return defer.succeed(self.addressOf(name))
+
+    def run(self) -> None:
+        """
+        Not supported: a test drives the reactor with :meth:`flush` and
+        :meth:`advance` instead.
+        """
+        raise NotImplementedError(
+            "FakeReactor does not run: drive it with flush() and advance()"
+        )
+
+    def stop(self) -> None:
+        """
+        Fire the shutdown triggers and mark the reactor as not running.
+        """
+        if not self.running:
+            raise error.ReactorNotRunning("Can't stop reactor that isn't running.")
+        self.fireSystemEvent("shutdown")
+        self.running = False
+
+    def crash(self) -> None:
+        self.running = False
+
+    def iterate(self, delay: float = 0) -> None:
+        """
+        Run what is due now and deliver every byte, as one reactor turn.
+        """
+        self.advance(0)
+
+    def fireSystemEvent(self, eventType: str) -> None:
+        """
+        Run the triggers for ``eventType``, ``before`` then ``during`` then
+        ``after``; a ``before`` trigger's Deferred holds back the rest.
+        """
+        results = [
+            self._runTrigger(trigger)
+            for trigger in self._triggersFor("before", eventType)
+        ]
+        waiting = [r for r in results if isinstance(r, defer.Deferred)]
+
+        def rest(_: object) -> None:
+            for phase in ("during", "after"):
+                for trigger in self._triggersFor(phase, eventType):
+                    self._runTrigger(trigger)
+
+        defer.gatherResults(waiting).addCallback(rest).addErrback(
+            lambda f: _log.failure("Error in a before-trigger", f)
+        )
+
+    def addSystemEventTrigger(
+        self,
+        phase: str,
+        eventType: str,
+        callable: Callable[..., Any],
+        *args: object,
+        **kwargs: object,
+    ) -> int:
+        if phase not in ("before", "during", "after"):
+            raise KeyError(f"invalid phase {phase!r}")
+        self._nextTriggerID += 1
+        self._triggers[self._nextTriggerID] = (phase, eventType, callable, args, kwargs)
+        return self._nextTriggerID
+
+    def removeSystemEventTrigger(self, triggerID: int) -> None:
+        try:
+            del self._triggers[triggerID]
+        except KeyError:
+            raise ValueError(f"no system event trigger {triggerID!r}") from None
+
+    def callWhenRunning(
+        self, callable: Callable[..., Any], *args: object, **kwargs: object
+    ) -> None:
+        """
+        Call now: a FakeReactor is always running.
+        """
+        callable(*args, **kwargs)
+
+    def _triggersFor(self, phase: str, eventType: str) -> list[tuple[Any, ...]]:
+        return [
+            (f, a, kw)
+            for (p, e, f, a, kw) in list(self._triggers.values())
+            if (p, e) == (phase, eventType)
+        ]
+
+    def _runTrigger(self, trigger: tuple[Any, ...]) -> object:
+        f, args, kwargs = trigger
+        try:
+            return f(*args, **kwargs)
+        except BaseException:
+            _log.failure("Error in a system event trigger")
+            return None
+
+
+def _address(host: str, port: int) -> Address:
+    if isIPv6Address(host):
+        return IPv6Address("TCP", host, port)
+    return IPv4Address("TCP", host, port)
+
+
+def _clientHostFor(server: Address) -> str:
+    """
+    The address the connecting side appears to come from.
+    """
+    if isinstance(server, IPv6Address):
+        return "::1" if server.host == "::1" else "2001:db8::1"
+    return "127.0.0.1" if server.host.startswith("127.") else "198.51.100.254"
+
+
+def _orClosing(protocol: IProtocol | None) -> IProtocol:
+    """
+    A factory that builds no protocol refuses the connection just after it
+    is made, as a real listener or connector does.
+    """
+    if protocol is not None:
+        return protocol
+    return _CloseAtOnce()
+
+
+class _CloseAtOnce(Protocol):
+    def connectionMade(self) -> None:
+        assert self.transport is not None
+        self.transport.loseConnection()

@@ -1,0 +1,100 @@
+"""
+One call that gives a trial test a FakeReactor, and the checks after it.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IDelayedCall
+from twisted.trial.unittest import SynchronousTestCase
+
+from .errors import LeftoverError
+from .network import FakeReactor
+from .websocket import bindTxaio
+
+
+def useFakeReactor(
+    testCase: SynchronousTestCase,
+    *,
+    checkPendingCalls: bool = False,
+    checkOpenConnections: bool = False,
+) -> FakeReactor:
+    """
+    Build a :class:`FakeReactor` for one test, with Autobahn's timers on its
+    clock for the length of the test::
+
+        class FeedTests(SynchronousTestCase):
+            def test_connects(self):
+                reactor = useFakeReactor(self)
+                ...
+
+    At cleanup, txaio's loop is put back as it was, even when the test fails.
+    Two checks can fail a test that left things behind; each is read from
+    the test case's attribute of the same name at cleanup time if it has
+    one, so a class or a single test can switch it on or off:
+
+    :param checkPendingCalls: fail if a delayed call is still pending.
+    :param checkOpenConnections: fail if a connection is still open.
+    """
+    reactor = FakeReactor()
+    testCase.addCleanup(bindTxaio(reactor))
+
+    def checkLeftovers() -> None:
+        problems = []
+        if getattr(testCase, "checkPendingCalls", checkPendingCalls):
+            problems += _describePendingCalls(reactor)
+        if getattr(testCase, "checkOpenConnections", checkOpenConnections):
+            problems += _describeOpenConnections(reactor)
+        if problems:
+            raise LeftoverError("\n".join(problems))
+
+    testCase.addCleanup(checkLeftovers)
+    return reactor
+
+
+def _describePendingCalls(reactor: FakeReactor) -> list[str]:
+    calls = reactor.getDelayedCalls()
+    if not calls:
+        return []
+    now = reactor.seconds()
+    lines = [f"{len(calls)} delayed call(s) still pending at {now:.3f}:"]
+    lines += [
+        f"  due at {call.getTime():.3f} (in {call.getTime() - now:.3f} s): "
+        f"{_callName(call)}"
+        for call in calls
+    ]
+    return lines
+
+
+def _callName(call: IDelayedCall) -> str:
+    func = getattr(call, "func", None)
+    return getattr(func, "__qualname__", None) or repr(func)
+
+
+def _describeOpenConnections(reactor: FakeReactor) -> list[str]:
+    still = [c for c in reactor.connections if c.open]
+    if not still:
+        return []
+    lines = [f"{len(still)} connection(s) still open:"]
+    lines += [
+        f"  {c!r}: client {type(c.client).__name__}, server {type(c.server).__name__}"
+        for c in still
+    ]
+    return lines
+
+
+class WebSocketTestCase(SynchronousTestCase):
+    """
+    A ``SynchronousTestCase`` whose ``self.reactor`` is a fresh
+    :class:`FakeReactor` for every test.
+
+    Set ``checkPendingCalls`` or ``checkOpenConnections`` to ``True`` on a
+    subclass, or on ``self`` inside one test, to fail tests that leave
+    delayed calls or connections behind.
+    """
+
+    checkPendingCalls = False
+    checkOpenConnections = False
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.reactor = useFakeReactor(self)
