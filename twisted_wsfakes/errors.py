@@ -31,3 +31,12 @@ class LeftoverError(WsFakesError, FailTest):
     A hygiene check at the end of a test found something left behind: a
     delayed call still pending or a connection still open.
     """
+
+
+class PatternError(WsFakesError, ValueError):
+    """
+    A pattern for matching messages is written wrong: it holds something that
+    is not JSON (such as a set, or a dict key that is not a string), a NaN, or
+    a matcher built with bad arguments.  The message names the path of the
+    bad part.
+    """
