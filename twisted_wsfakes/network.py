@@ -194,6 +194,8 @@ class _Listener:
         self.address = address
         self.factory = factory
         self.listening = False
+        #: How many coming connection attempts to refuse while listening.
+        self.refusals = 0
 
     def startListening(self) -> None:
         key = (self.address.host, self.address.port)
@@ -435,6 +437,9 @@ class FakeReactor:
     def _complete(self, pending: _PendingConnect) -> None:
         serverAddress = _address(self.addressOf(pending.connector.host), pending.connector.port)
         listener = self._listenerFor(serverAddress)
+        if listener is not None and listener.refusals:
+            listener.refusals -= 1
+            listener = None
         if listener is None:
             pending.attempt.outcome = "refused"
             pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
