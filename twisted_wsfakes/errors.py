@@ -40,3 +40,27 @@ class PatternError(WsFakesError, ValueError):
     a matcher built with bad arguments.  The message names the path of the
     bad part.
     """
+
+
+class TranscriptError(WsFakesError, ValueError):
+    """
+    A transcript file could not be read: it is not JSON Lines, lacks its
+    header, has an unsupported version, or an event line has an unknown
+    kind, a missing or ill-typed field, bad base64, or a time earlier than
+    the event before it.
+
+    :ivar path: the file, as given to ``Transcript.load``.
+    :ivar line: the 1-based line number of the bad line.
+    :ivar field: the JSON field at fault, or ``None`` when the whole line is.
+    :ivar problem: what was wrong, without the location.
+    """
+
+    def __init__(self, path: str, line: int, field: str | None, problem: str) -> None:
+        where = f"{path}, line {line}"
+        if field is not None:
+            where += f', field "{field}"'
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.field = field
+        self.problem = problem
