@@ -64,3 +64,22 @@ class TranscriptError(WsFakesError, ValueError):
         self.line = line
         self.field = field
         self.problem = problem
+
+
+class ScriptError(WsFakesError, ValueError):
+    """
+    A script is written wrong: a step got a bad argument (a close code that
+    may not be sent, a negative wait, ``bytes`` given to ``sendText``), steps
+    are in an order that cannot happen (anything after ``drop()``, a
+    ``reject()`` that is not first), or the script does not suit its role
+    (``reject()`` in a client's script).  The message names the step and what
+    was wrong.
+    """
+
+
+class NotJSONError(WsFakesError, ValueError):
+    """
+    ``Message.json()`` was called on a message that is not JSON: a binary
+    message, or text that does not parse.  The message says which and shows
+    the start of the text.
+    """
