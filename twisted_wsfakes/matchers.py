@@ -1,0 +1,656 @@
+"""
+Patterns that say what a JSON message should look like, and the differences
+found when it does not.
+
+A pattern is a JSON value (``None``, ``bool``, ``int``, ``float``, ``str``,
+``list``, ``dict`` with ``str`` keys; ``bytes`` and tuples are accepted too)
+in which any part may be a `Matcher`::
+
+    pattern = {"op": "subscribe", "id": ANY, "price": approx(100.0, abs=0.5)}
+    matchValue(pattern, {"op": "subscribe", "id": 7, "price": 100.2})  # -> []
+
+The matchers: `ANY`, `regex`, `predicate`, `approx`, `exactly` and `strict`;
+subclass `Matcher` for more.  How plain values in a pattern match:
+
+  - A ``dict`` matches a ``dict`` that has every key of the pattern, each
+    matching; extra keys are allowed, unless the dict is inside `strict`.
+  - A ``list`` (or tuple) matches a list of the same length whose items
+    match one by one.  When the lengths differ the positions no longer line
+    up, so one `Difference` says so and the items are not compared.
+  - Anything else matches by JSON equality: ``True`` is not ``1``, ``"1"``
+    is not ``1``, but ``1`` equals ``1.0`` (JSON has one number type).
+
+Each mismatch is a `Difference` naming where it is, as a path: ``$`` is the
+whole value, ``.key`` a key that looks like an identifier, ``["a key"]`` any
+other key, and ``[2]`` a list index.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeGuard
+
+import attrs
+
+from twisted_wsfakes.errors import PatternError
+
+MISSING: Final = "<missing>"
+"""
+What `Difference` shows for a value that is not there: as ``got`` for a key
+the value lacks, as ``expected`` for a key a `strict` pattern does not allow.
+"""
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@attrs.frozen
+class Difference:
+    """
+    One place where a value does not match its pattern.
+
+    ``str()`` gives one line for a report::
+
+        $.channel: "BTC-USD" != "ETH-USD"
+        $.price: approx(100.0 ± 0.5) != 101.2
+        $.id: missing
+
+    :ivar path: where, from ``$`` (the whole value), e.g. ``$.items[2].price``.
+    :ivar expected: what the pattern wanted there, as `describe` renders it,
+        or `MISSING` for a key a strict pattern does not allow.
+    :ivar got: the value found there, as `renderJSON` renders it, or
+        `MISSING` when there is none.
+    :ivar why: a sentence that replaces ``expected != got`` in ``str()`` when
+        that comparison alone would not say what is wrong.
+    """
+
+    path: str
+    expected: str
+    got: str
+    why: str | None = None
+
+    def __str__(self) -> str:
+        if self.why is not None:
+            return f"{self.path}: {self.why}"
+        return f"{self.path}: {self.expected} != {self.got}"
+
+
+class Matcher(ABC):
+    """
+    A part of a pattern that decides for itself what matches.
+
+    Subclass it to write your own: say what you expect in `describe`, and
+    check a value in `match`::
+
+        class EvenNumber(Matcher):
+            def describe(self) -> str:
+                return "an even number"
+
+            def match(self, value: object, path: str = "$") -> list[Difference]:
+                if isinstance(value, int) and value % 2 == 0:
+                    return []
+                return [self.differenceAt(path, value)]
+
+    ``repr()`` of a matcher is its `describe`, so patterns read well in
+    reports.
+    """
+
+    @abstractmethod
+    def describe(self) -> str:
+        """
+        Say what this matcher expects, in a few words for a report.
+        """
+
+    @abstractmethod
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        """
+        Check ``value``, found at ``path``.
+
+        :param value: the value to check.
+        :param path: where ``value`` is in the whole message, for the
+            differences found.
+        :returns: the differences found, empty when ``value`` matches.
+        """
+
+    def differenceAt(
+        self, path: str, value: object, why: str | None = None
+    ) -> Difference:
+        """
+        Build the `Difference` saying ``value`` at ``path`` does not match.
+
+        :param path: where ``value`` is.
+        :param value: the value that does not match.
+        :param why: what is wrong, when ``describe() != value`` does not say.
+        """
+        return Difference(path, self.describe(), renderJSON(value), why)
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+
+@attrs.frozen(repr=False)
+class _Anything(Matcher):
+    def describe(self) -> str:
+        return "ANY"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        return []
+
+
+ANY: Final[Matcher] = _Anything()
+"""
+Matches any value, ``None`` included.  As the value of a key in a dict
+pattern it still needs the key to be there.
+"""
+
+
+@attrs.frozen(repr=False)
+class _Regex(Matcher):
+    compiled: re.Pattern[str]
+
+    def describe(self) -> str:
+        text = _stringLiteral(self.compiled.pattern)
+        # Every str pattern carries re.UNICODE; showing it would be noise.
+        flags = self.compiled.flags & ~re.UNICODE
+        if flags:
+            return f"regex({text}, {re.RegexFlag(flags)!r})"
+        return f"regex({text})"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        if isinstance(value, str) and self.compiled.search(value):
+            return []
+        return [self.differenceAt(path, value)]
+
+
+def regex(pattern: str | re.Pattern[str], flags: int = 0) -> Matcher:
+    """
+    Match a string in which the regular expression ``pattern`` is found.
+
+    It searches, as ``re.search`` does, so ``regex("hello")`` matches
+    ``"say hello"``; anchor it (``r"^hello$"``, or ``\\A``/``\\Z``) to
+    require the whole string.  Only ``str`` values match: a number or
+    ``bytes`` never does.
+
+    ::
+
+        expectText(regex(r"^hello"))
+        expectJSON({"token": regex(r"^[0-9a-f]{32}$")})
+
+    :param pattern: the expression, or one compiled from a ``str``.
+    :param flags: ``re`` flags, such as ``re.IGNORECASE``; only with a
+        ``str`` pattern.
+    :raises PatternError: if ``pattern`` does not compile, is a ``bytes``
+        expression, or is compiled and ``flags`` are given as well.
+    """
+    if isinstance(pattern, re.Pattern):
+        if not isinstance(pattern.pattern, str):
+            raise PatternError(
+                f"regex() matches text only; got a bytes expression {pattern.pattern!r}"
+            )
+        if flags:
+            raise PatternError(
+                "regex() takes flags only with a str expression; "
+                "compile them into the pattern instead"
+            )
+        return _Regex(pattern)
+    if not isinstance(pattern, str):
+        raise PatternError(
+            f"regex() needs a str expression, got {type(pattern).__name__} {pattern!r}"
+        )
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as e:
+        raise PatternError(f"regex({pattern!r}) does not compile: {e}") from e
+    return _Regex(compiled)
+
+
+@attrs.frozen(repr=False)
+class _Predicate(Matcher):
+    function: Callable[[Any], object]
+    description: str
+
+    def describe(self) -> str:
+        return self.description
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        # A predicate written for the expected type often raises on another
+        # (``lambda n: n > 0`` on a string); that is a mismatch to report,
+        # not a crash inside the peer.
+        try:
+            accepted = self.function(value)
+        except Exception as e:  # noqa: BLE001
+            why = f"{self.description} raised {e!r} on {renderJSON(value)}"
+            return [self.differenceAt(path, value, why)]
+        return [] if accepted else [self.differenceAt(path, value)]
+
+
+def predicate(
+    function: Callable[[Any], object], description: str | None = None
+) -> Matcher:
+    """
+    Match a value for which ``function(value)`` is true.
+
+    ::
+
+        expectJSON({"seq": predicate(lambda n: n > 0, "a positive number")})
+
+    An exception from ``function`` counts as a mismatch, and the difference
+    says what it raised.
+
+    :param function: called with the value; its result is taken as a bool.
+    :param description: what the function accepts, shown as is in reports.
+        Without it, reports show ``predicate(<function's name>)``.
+    """
+    if description is None:
+        name = getattr(function, "__name__", None) or repr(function)
+        description = f"predicate({name})"
+    return _Predicate(function, description)
+
+
+@attrs.frozen(repr=False)
+class _Approx(Matcher):
+    expected: float
+    rel: float | None
+    abs: float | None
+
+    @property
+    def tolerance(self) -> float:
+        """
+        The largest distance from ``expected`` that still matches.
+        """
+        if math.isinf(self.expected):
+            # Any relative tolerance of infinity is infinite.
+            return 0.0
+        if self.rel is None and self.abs is not None:
+            return self.abs
+        rel = _DEFAULT_REL if self.rel is None else self.rel
+        absolute = _DEFAULT_ABS if self.abs is None else self.abs
+        return max(rel * math.fabs(self.expected), absolute)
+
+    def describe(self) -> str:
+        if math.isinf(self.expected):
+            return f"approx({_renderNumber(self.expected)})"
+        return f"approx({_renderNumber(self.expected)} ± {self.tolerance:.6g})"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        if _isNumber(value) and _isClose(value, self.expected, self.tolerance):
+            return []
+        return [self.differenceAt(path, value)]
+
+
+_DEFAULT_REL: Final = 1e-6
+_DEFAULT_ABS: Final = 1e-12
+
+
+def approx(
+    expected: float, rel: float | None = None, abs: float | None = None
+) -> Matcher:
+    """
+    Match a number close to ``expected``.
+
+    The tolerance works as in ``pytest.approx``: with neither ``rel`` nor
+    ``abs`` a value matches within a millionth of ``expected`` (but at
+    least 1e-12); with ``rel`` only, within ``rel * |expected|`` (at least
+    1e-12); with ``abs`` only, within ``abs``; with both, within the larger.
+    ``int`` and ``float`` values both match; ``bool`` never does, nor does
+    NaN.  An infinite ``expected`` matches only itself.
+
+    ::
+
+        expectJSON({"price": approx(100.0, abs=0.5)})  # 99.5 to 100.5
+        expectJSON({"ratio": approx(0.25, rel=0.01)})  # within 1%
+
+    :param expected: the number wanted.
+    :param rel: relative tolerance, a fraction of ``|expected|``.
+    :param abs: absolute tolerance.
+    :raises PatternError: if ``expected`` is not a number (or is a bool or
+        NaN), or a tolerance is negative or NaN.
+    """
+    if not _isNumber(expected):
+        raise PatternError(f"approx() needs a number to expect, got {expected!r}")
+    try:
+        asFloat = float(expected)
+    except OverflowError:
+        raise PatternError(
+            f"approx() needs a number a float can hold, got {expected!r}"
+        ) from None
+    if math.isnan(asFloat):
+        raise PatternError("approx() cannot expect NaN: it is close to nothing")
+    for name, tolerance in (("rel", rel), ("abs", abs)):
+        if tolerance is None:
+            continue
+        if not _isNumber(tolerance) or not tolerance >= 0:
+            raise PatternError(
+                f"approx() needs {name} to be a number >= 0, got {tolerance!r}"
+            )
+    return _Approx(expected, rel, abs)
+
+
+@attrs.frozen(repr=False)
+class _Exactly(Matcher):
+    value: object
+
+    def describe(self) -> str:
+        return f"exactly({renderJSON(self.value)})"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        return [] if _jsonEqual(self.value, value) else [self.differenceAt(path, value)]
+
+
+def exactly(value: object) -> Matcher:
+    """
+    Match a value equal to ``value`` as a whole, by JSON equality.
+
+    Unlike a plain dict in a pattern, a dict inside ``exactly`` must have no
+    extra keys, at any depth; and a mismatch gives one `Difference` for the
+    whole value rather than one per field.
+
+    ::
+
+        expectJSON({"op": "snapshot", "book": exactly({"bids": [], "asks": []})})
+
+    :param value: a JSON value, with no matchers in it.
+    :raises PatternError: if ``value`` is not a JSON value or holds a
+        matcher, which could never be equal to anything in a message.
+    """
+    _check(value, "$", allowMatchers=False)
+    return _Exactly(value)
+
+
+@attrs.frozen(repr=False)
+class _Strict(Matcher):
+    pattern: object
+
+    def describe(self) -> str:
+        return f"strict({renderJSON(self.pattern)})"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        return _match(self.pattern, value, path, strict=True)
+
+
+def strict(pattern: object) -> Matcher:
+    """
+    Match as ``pattern`` does, but allow no keys it does not name.
+
+    Strictness reaches every dict in ``pattern``, however deep, because a
+    test that cares about stray fields cares about them everywhere.
+    Matchers inside keep their own rules: ``ANY`` still matches any dict.
+
+    ::
+
+        expectJSON(strict({"op": "ping", "data": {"seq": ANY}}))
+        # {"op": "ping", "data": {"seq": 1, "debug": true}} fails:
+        #   $.data.debug: unexpected key (strict match)
+
+    :param pattern: any pattern.
+    :raises PatternError: if ``pattern`` is not a valid pattern.
+    """
+    _check(pattern, "$", allowMatchers=True)
+    return _Strict(pattern)
+
+
+def matchValue(pattern: object, value: object, path: str = "$") -> list[Difference]:
+    """
+    Check ``value`` against ``pattern``.
+
+    ::
+
+        >>> for d in matchValue({"op": "subscribe", "channel": "BTC-USD"},
+        ...                     {"op": "subscribe", "channel": "ETH-USD"}):
+        ...     print(d)
+        $.channel: "BTC-USD" != "ETH-USD"
+
+    :param pattern: a JSON value, with matchers anywhere in it.
+    :param value: the value to check, typically a decoded JSON message.
+    :param path: where ``value`` is, when it is part of something larger.
+    :returns: every difference found, in the order of the pattern (extra
+        keys of a strict match after the pattern's own); empty when
+        ``value`` matches.
+    :raises PatternError: if ``pattern`` is not a valid pattern, wherever the
+        bad part is and whether or not ``value`` would have reached it.
+    """
+    checkPattern(pattern, path)
+    return _match(pattern, value, path, strict=False)
+
+
+def checkPattern(pattern: object, path: str = "$") -> None:
+    """
+    Make sure ``pattern`` is something `matchValue` can use.
+
+    Call it when a pattern is given, so a mistake shows up where it was
+    made rather than when the first message arrives.
+
+    :param pattern: the pattern to check.
+    :param path: the name of the pattern's root in error messages.
+    :raises PatternError: naming the path of the first bad part: a value
+        that is not JSON (such as a set), a dict key that is not a ``str``,
+        or a NaN, which equals nothing.
+    """
+    _check(pattern, path, allowMatchers=True)
+
+
+def describe(pattern: object) -> str:
+    """
+    Render ``pattern`` as one line of JSON, with matchers shown by their
+    ``repr``::
+
+        >>> describe({"op": "subscribe", "id": ANY, "price": approx(100.0, abs=0.5)})
+        '{"op": "subscribe", "id": ANY, "price": approx(100.0 ± 0.5)}'
+
+    :raises PatternError: if ``pattern`` is not a valid pattern.
+    """
+    checkPattern(pattern)
+    return renderJSON(pattern)
+
+
+def renderJSON(value: object) -> str:
+    """
+    Render ``value`` as compact, one-line JSON for a report.
+
+    Keys stay in insertion order, non-ASCII text stays readable (control
+    characters are escaped), and items are separated by ``", "`` and
+    ``": "``.  What JSON cannot say is still shown: a matcher by its
+    ``repr``, ``bytes`` and other objects by Python's ``repr``.
+
+    ::
+
+        >>> renderJSON({"price": 1.5, "tags": ["€", None], "ok": True})
+        '{"price": 1.5, "tags": ["€", null], "ok": true}'
+    """
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if _isNumber(value):
+        return _renderNumber(value)
+    if isinstance(value, dict):
+        items = (
+            f"{_renderKey(key)}: {renderJSON(item)}" for key, item in value.items()
+        )
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(renderJSON(item) for item in value) + "]"
+    return repr(value)
+
+
+def _renderKey(key: object) -> str:
+    return renderJSON(key) if isinstance(key, str) else repr(key)
+
+
+def _renderNumber(number: float) -> str:
+    if isinstance(number, float):
+        # json.dumps spells inf and nan as JavaScript would parse them.
+        return json.dumps(number)
+    return str(number)
+
+
+def _stringLiteral(text: str) -> str:
+    """
+    Spell ``text`` as a Python literal in double quotes, raw when that saves
+    doubling backslashes, so a regular expression reads as it was written.
+    """
+    printable = text.isprintable() and '"' not in text
+    if printable and "\\" not in text:
+        return f'"{text}"'
+    trailingBackslashes = len(text) - len(text.rstrip("\\"))
+    if printable and trailingBackslashes % 2 == 0:
+        return f'r"{text}"'
+    return repr(text)
+
+
+def _isNumber(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _isClose(value: Any, expected: float, tolerance: float) -> bool:
+    if value == expected:
+        return True
+    try:
+        return bool(math.fabs(value - expected) <= tolerance)
+    except OverflowError:
+        # An int too large for a float is nowhere near a float tolerance.
+        return False
+
+
+def _jsonEqual(expected: object, value: object) -> bool:
+    """
+    JSON equality: like ``==``, except that ``bool`` is not a number.
+    """
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return type(expected) is type(value) and expected == value
+    if _isNumber(expected):
+        return _isNumber(value) and expected == value
+    if isinstance(expected, dict):
+        return (
+            isinstance(value, dict)
+            and expected.keys() == value.keys()
+            and all(_jsonEqual(expected[key], value[key]) for key in expected)
+        )
+    if isinstance(expected, list | tuple):
+        return (
+            isinstance(value, list | tuple)
+            and len(expected) == len(value)
+            and all(map(_jsonEqual, expected, value))
+        )
+    if expected is None:
+        return value is None
+    # str and bytes: equal only to their own kind, which == already ensures.
+    return expected == value
+
+
+def _childPath(path: str, key: object) -> str:
+    """
+    Name the item at ``key`` (a dict key or list index) inside ``path``.
+    """
+    if isinstance(key, str):
+        if _IDENTIFIER.fullmatch(key):
+            return f"{path}.{key}"
+        return f"{path}[{renderJSON(key)}]"
+    return f"{path}[{key!r}]"
+
+
+def _match(pattern: object, value: object, path: str, strict: bool) -> list[Difference]:
+    """
+    Check ``value`` against an already checked ``pattern``.
+
+    :param strict: whether dicts may have keys the pattern does not name.
+    """
+    if isinstance(pattern, Matcher):
+        return pattern.match(value, path)
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return [_mismatch(pattern, value, path)]
+        return _matchDict(pattern, value, path, strict)
+    if isinstance(pattern, list | tuple):
+        if not isinstance(value, list | tuple):
+            return [_mismatch(pattern, value, path)]
+        if len(pattern) != len(value):
+            why = f"expected {_items(len(pattern))}, got {len(value)}"
+            return [_mismatch(pattern, value, path, why)]
+        return _concat(
+            _match(item, actual, _childPath(path, index), strict)
+            for index, (item, actual) in enumerate(zip(pattern, value))
+        )
+    if _jsonEqual(pattern, value):
+        return []
+    return [_mismatch(pattern, value, path)]
+
+
+def _matchDict(
+    pattern: dict[str, object], value: dict[Any, object], path: str, strict: bool
+) -> list[Difference]:
+    differences: list[Difference] = []
+    for key, item in pattern.items():
+        where = _childPath(path, key)
+        if key in value:
+            differences.extend(_match(item, value[key], where, strict))
+        else:
+            differences.append(Difference(where, renderJSON(item), MISSING, "missing"))
+    if strict:
+        for key, actual in value.items():
+            if key not in pattern:
+                differences.append(
+                    Difference(
+                        _childPath(path, key),
+                        MISSING,
+                        renderJSON(actual),
+                        "unexpected key (strict match)",
+                    )
+                )
+    return differences
+
+
+def _mismatch(
+    pattern: object, value: object, path: str, why: str | None = None
+) -> Difference:
+    return Difference(path, renderJSON(pattern), renderJSON(value), why)
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
+
+
+def _concat(lists: Iterable[list[Difference]]) -> list[Difference]:
+    return [difference for differences in lists for difference in differences]
+
+
+def _check(pattern: object, path: str, allowMatchers: bool) -> None:
+    """
+    Raise `PatternError` naming the first part of ``pattern`` that is not a
+    JSON value (or, when ``allowMatchers``, a matcher).
+    """
+    if isinstance(pattern, Matcher):
+        if not allowMatchers:
+            raise PatternError(
+                f"{path}: exactly() compares literally, and {pattern!r} would "
+                f"never equal a value; use a plain pattern to match it"
+            )
+        return
+    if isinstance(pattern, float) and math.isnan(pattern):
+        raise PatternError(
+            f"{path}: NaN equals nothing, not even NaN; use predicate(math.isnan) "
+            f"to expect one"
+        )
+    if pattern is None or isinstance(pattern, bool | int | float | str | bytes):
+        return
+    if isinstance(pattern, dict):
+        for key, item in pattern.items():
+            if not isinstance(key, str):
+                raise PatternError(
+                    f"{path}: JSON object keys are strings; got the key {key!r} "
+                    f"({type(key).__name__})"
+                )
+            _check(item, _childPath(path, key), allowMatchers)
+        return
+    if isinstance(pattern, list | tuple):
+        for index, item in enumerate(pattern):
+            _check(item, _childPath(path, index), allowMatchers)
+        return
+    hint = "; use a list" if isinstance(pattern, set | frozenset) else ""
+    raise PatternError(
+        f"{path}: a pattern holds JSON values and matchers, "
+        f"not a {type(pattern).__name__} ({pattern!r}){hint}"
+    )
