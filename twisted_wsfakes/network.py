@@ -458,6 +458,9 @@ class FakeReactor:
         )
         pending.attempt.outcome = "connected"
         pending.attempt.connection = connection
+        # BaseConnector.disconnect() closes the connector's transport.
+        transport = connection.clientTransport
+        pending.connector.transport = transport  # type: ignore[assignment]
         self.connections.append(connection)
         connection._start()
 

@@ -1,0 +1,670 @@
+"""
+Tests for :mod:`twisted_wsfakes.network`: the FakeReactor with plain Twisted
+protocols, endpoints and services.
+"""
+
+from __future__ import annotations
+
+import math
+
+from twisted.application.internet import ClientService
+from twisted.internet import error
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import (
+    HostnameEndpoint,
+    SSL4ClientEndpoint,
+    TCP4ClientEndpoint,
+    TCP4ServerEndpoint,
+    clientFromString,
+)
+from twisted.internet.interfaces import (
+    IAddress,
+    IConnector,
+    IConsumer,
+    IHostnameResolver,
+    IHostResolution,
+    IListeningPort,
+    IPushProducer,
+    IReactorCore,
+    IReactorPluggableNameResolver,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorTime,
+    IResolutionReceiver,
+    ISSLTransport,
+    ITCPTransport,
+)
+from twisted.internet.protocol import ReconnectingClientFactory
+from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+from zope.interface.verify import verifyObject
+
+from ..errors import NeverSettles
+from ..network import FakeReactor
+from ._protocols import Echo, Recorder, RecorderFactory, connectPair
+
+
+@implementer(IResolutionReceiver)
+class _Receiver:
+    """
+    Records the calls a name resolver makes.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def resolutionBegan(self, resolutionInProgress: IHostResolution) -> None:
+        self.events.append("began")
+
+    def addressResolved(self, address: IAddress) -> None:
+        self.events.append(address)
+
+    def resolutionComplete(self) -> None:
+        self.events.append("complete")
+
+
+class _RetryingFactory(ReconnectingClientFactory):
+    """
+    Reconnects on the test's clock, without jitter, so times are exact.
+    """
+
+    protocol = Recorder
+    jitter = 0
+
+    def __init__(self, reactor: FakeReactor) -> None:
+        self.clock = reactor
+
+
+class InterfaceTests(SynchronousTestCase):
+    """
+    The reactor and what it hands out provide the interfaces they claim.
+    """
+
+    def test_reactorInterfaces(self) -> None:
+        """
+        A FakeReactor provides the reactor interfaces application code uses.
+        """
+        reactor = FakeReactor()
+        for interface in (
+            IReactorTime,
+            IReactorTCP,
+            IReactorSSL,
+            IReactorPluggableNameResolver,
+            IReactorCore,
+        ):
+            self.assertTrue(verifyObject(interface, reactor))
+
+    def test_transportInterfaces(self) -> None:
+        """
+        Both transports provide ITCPTransport, IConsumer and IPushProducer,
+        and neither claims ISSLTransport.
+        """
+        connection, _client, _server = connectPair(FakeReactor())
+        for transport in (connection.clientTransport, connection.serverTransport):
+            for interface in (ITCPTransport, IConsumer, IPushProducer):
+                self.assertTrue(verifyObject(interface, transport))
+            self.assertFalse(ISSLTransport.providedBy(transport))
+
+    def test_sslTransportIsNotSSL(self) -> None:
+        """
+        A connection made with connectSSL does not claim ISSLTransport: TLS
+        is not simulated.
+        """
+        reactor = FakeReactor()
+        reactor.listenSSL(443, RecorderFactory(), None)
+        reactor.connectSSL("example.com", 443, RecorderFactory(), None)
+        reactor.flush()
+        connection = reactor.connections[0]
+        self.assertTrue(verifyObject(ITCPTransport, connection.clientTransport))
+        self.assertFalse(ISSLTransport.providedBy(connection.clientTransport))
+        self.assertFalse(ISSLTransport.providedBy(connection.serverTransport))
+
+    def test_listenerConnectorResolverInterfaces(self) -> None:
+        """
+        Listeners provide IListeningPort, connectors IConnector, and the
+        name resolver IHostnameResolver.
+        """
+        reactor = FakeReactor()
+        self.assertTrue(
+            verifyObject(IListeningPort, reactor.listenTCP(80, RecorderFactory()))
+        )
+        connector = reactor.connectTCP("example.com", 80, RecorderFactory())
+        self.assertTrue(verifyObject(IConnector, connector))
+        self.assertTrue(verifyObject(IHostnameResolver, reactor.nameResolver))
+
+
+class NameTests(SynchronousTestCase):
+    """
+    Every host name resolves, at once, to a stable address.
+    """
+
+    def test_localhost(self) -> None:
+        """
+        ``localhost`` is 127.0.0.1.
+        """
+        self.assertEqual(FakeReactor().addressOf("localhost"), "127.0.0.1")
+
+    def test_addressLiterals(self) -> None:
+        """
+        An IPv4 or IPv6 address resolves to itself.
+        """
+        reactor = FakeReactor()
+        self.assertEqual(reactor.addressOf("10.1.2.3"), "10.1.2.3")
+        self.assertEqual(reactor.addressOf("::1"), "::1")
+
+    def test_inventedNames(self) -> None:
+        """
+        Other names get distinct TEST-NET addresses, the same each time.
+        """
+        reactor = FakeReactor()
+        first = reactor.addressOf("feed.example.com")
+        second = reactor.addressOf("api.example.com")
+        self.assertEqual(first, "192.0.2.1")
+        self.assertEqual(second, "192.0.2.2")
+        self.assertEqual(reactor.addressOf("feed.example.com"), first)
+
+    def test_resolveHostName(self) -> None:
+        """
+        The name resolver tells the receiver began, the address with the
+        port, and complete, before it returns.
+        """
+        reactor = FakeReactor()
+        receiver = _Receiver()
+        reactor.nameResolver.resolveHostName(receiver, "feed.example.com", 443)
+        self.assertEqual(
+            receiver.events,
+            ["began", IPv4Address("TCP", "192.0.2.1", 443), "complete"],
+        )
+
+    def test_resolveHostNameAddressTypes(self) -> None:
+        """
+        An address of a type not asked for is left out.
+        """
+        reactor = FakeReactor()
+        receiver = _Receiver()
+        reactor.nameResolver.resolveHostName(
+            receiver, "feed.example.com", 443, addressTypes=[IPv6Address]
+        )
+        self.assertEqual(receiver.events, ["began", "complete"])
+
+    def test_resolve(self) -> None:
+        """
+        ``reactor.resolve`` gives a Deferred that has the address.
+        """
+        reactor = FakeReactor()
+        self.assertEqual(
+            self.successResultOf(reactor.resolve("feed.example.com")), "192.0.2.1"
+        )
+
+
+class ListenTests(SynchronousTestCase):
+    """
+    listenTCP registers an in-memory listener that connections reach.
+    """
+
+    def test_wildcardListenerReachedByAnyName(self) -> None:
+        """
+        A listener without an interface is reached by any host name.
+        """
+        reactor = FakeReactor()
+        factory = RecorderFactory()
+        reactor.listenTCP(80, factory)
+        for host in ("a.example", "localhost", "10.0.0.7"):
+            reactor.connectTCP(host, 80, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(len(factory.built), 3)
+        self.assertEqual([a.outcome for a in reactor.attempts], ["connected"] * 3)
+
+    def test_interfaceListener(self) -> None:
+        """
+        A listener on one interface is reached only through that host.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory(), interface="feed.example.com")
+        reactor.connectTCP("feed.example.com", 80, RecorderFactory())
+        reactor.connectTCP("other.example.com", 80, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(
+            [(a.host, a.outcome) for a in reactor.attempts],
+            [("feed.example.com", "connected"), ("other.example.com", "refused")],
+        )
+
+    def test_duplicateListen(self) -> None:
+        """
+        Listening twice on one port raises CannotListenError.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        self.assertRaises(
+            error.CannotListenError, reactor.listenTCP, 80, RecorderFactory()
+        )
+
+    def test_portZero(self) -> None:
+        """
+        Port 0 picks a free port, which getHost reports and connects reach.
+        """
+        reactor = FakeReactor()
+        port = reactor.listenTCP(0, RecorderFactory()).getHost()
+        assert isinstance(port, IPv4Address)
+        self.assertNotEqual(port.port, 0)
+        reactor.connectTCP("localhost", port.port, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(reactor.attempts[0].outcome, "connected")
+
+    def test_stopListening(self) -> None:
+        """
+        After stopListening a connection is refused.
+        """
+        reactor = FakeReactor()
+        port = reactor.listenTCP(80, RecorderFactory())
+        self.successResultOf(port.stopListening())
+        reactor.connectTCP("example.com", 80, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(reactor.attempts[0].outcome, "refused")
+
+    def test_factoryStartStop(self) -> None:
+        """
+        Listening starts the factory; stopListening stops it.
+        """
+        reactor = FakeReactor()
+        factory = RecorderFactory()
+        port = reactor.listenTCP(80, factory)
+        self.assertEqual(factory.numPorts, 1)
+        port.stopListening()
+        self.assertEqual(factory.numPorts, 0)
+
+
+class ConnectTests(SynchronousTestCase):
+    """
+    connectTCP makes an attempt that the next flush completes.
+    """
+
+    def test_nothingBeforeFlush(self) -> None:
+        """
+        connectTCP builds no protocol until the reactor flushes.
+        """
+        reactor = FakeReactor()
+        server, client = RecorderFactory(), RecorderFactory()
+        reactor.listenTCP(80, server)
+        reactor.connectTCP("example.com", 80, client)
+        self.assertEqual((server.built, client.built), ([], []))
+        self.assertEqual(reactor.attempts[0].outcome, "pending")
+        reactor.flush()
+        self.assertTrue(client.built[0].made and server.built[0].made)
+
+    def test_addresses(self) -> None:
+        """
+        Each end's host is the other end's peer, as IPv4 addresses.
+        """
+        connection, _client, _server = connectPair(FakeReactor())
+        clientHost = connection.clientTransport.getHost()
+        serverHost = connection.serverTransport.getHost()
+        self.assertIsInstance(clientHost, IPv4Address)
+        self.assertEqual(serverHost, IPv4Address("TCP", "192.0.2.1", 80))
+        self.assertEqual(connection.clientTransport.getPeer(), serverHost)
+        self.assertEqual(connection.serverTransport.getPeer(), clientHost)
+
+    def test_refused(self) -> None:
+        """
+        With nothing listening, the factory's clientConnectionFailed gets
+        ConnectionRefusedError and the attempt is "refused".
+        """
+        reactor = FakeReactor()
+        failures: list[Failure] = []
+        factory = RecorderFactory()
+        factory.clientConnectionFailed = lambda c, reason: failures.append(reason)
+        reactor.connectTCP("example.com", 80, factory)
+        reactor.flush()
+        failures[0].trap(error.ConnectionRefusedError)
+        self.assertEqual(reactor.attempts[0].outcome, "refused")
+
+    def test_attemptsRecorded(self) -> None:
+        """
+        Each attempt is recorded with its time, host, port, outcome and tls.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        reactor.advance(5)
+        reactor.connectTCP("a.example", 80, RecorderFactory())
+        reactor.connectSSL("b.example", 443, RecorderFactory(), None)
+        reactor.flush()
+        self.assertEqual(
+            [(a.time, a.host, a.port, a.outcome, a.tls) for a in reactor.attempts],
+            [
+                (5.0, "a.example", 80, "connected", False),
+                (5.0, "b.example", 443, "refused", True),
+            ],
+        )
+        self.assertIs(reactor.attempts[0].connection, reactor.connections[0])
+
+    def test_stopConnecting(self) -> None:
+        """
+        stopConnecting before the flush cancels the attempt: the factory
+        gets UserError and the attempt is "cancelled".
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        failures: list[Failure] = []
+        factory = RecorderFactory()
+        factory.clientConnectionFailed = lambda c, reason: failures.append(reason)
+        reactor.connectTCP("example.com", 80, factory).stopConnecting()
+        reactor.flush()
+        failures[0].trap(error.UserError)
+        self.assertEqual(reactor.attempts[0].outcome, "cancelled")
+        self.assertEqual(reactor.connections, [])
+
+    def test_timeoutCancelledOnConnect(self) -> None:
+        """
+        The connect timeout is cancelled once connected: it never fires.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        reactor.connectTCP("example.com", 80, RecorderFactory(), timeout=5)
+        self.assertEqual(len(reactor.getDelayedCalls()), 1)
+        reactor.flush()
+        self.assertEqual(reactor.getDelayedCalls(), [])
+        reactor.advance(10)
+        self.assertEqual(reactor.attempts[0].outcome, "connected")
+
+    def test_connectorDisconnect(self) -> None:
+        """
+        ``connector.disconnect()`` on a connected connector closes the
+        connection.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        connector = reactor.connectTCP("example.com", 80, RecorderFactory())
+        reactor.flush()
+        connector.disconnect()
+        reactor.flush()
+        self.assertFalse(reactor.connections[0].open)
+        self.assertEqual(connector.state, "disconnected")  # type: ignore[attr-defined]
+
+    def test_serverFactoryBuildsNothing(self) -> None:
+        """
+        A server factory that builds no protocol: the client sees the
+        connection made and closed.
+        """
+        reactor = FakeReactor()
+        server = RecorderFactory()
+        server.buildProtocol = lambda addr: None  # type: ignore[assignment,method-assign,return-value]
+        client = RecorderFactory()
+        reactor.listenTCP(80, server)
+        reactor.connectTCP("example.com", 80, client)
+        reactor.flush()
+        self.assertTrue(client.built[0].made)
+        client.built[0].lost[0].trap(error.ConnectionDone)
+
+    def test_clientFactoryBuildsNothing(self) -> None:
+        """
+        A client factory that builds no protocol: the server sees the
+        connection close.
+        """
+        reactor = FakeReactor()
+        server, client = RecorderFactory(), RecorderFactory()
+        client.buildProtocol = lambda addr: None  # type: ignore[assignment,method-assign,return-value]
+        reactor.listenTCP(80, server)
+        reactor.connectTCP("example.com", 80, client)
+        reactor.flush()
+        server.built[0].lost[0].trap(error.ConnectionDone)
+
+
+class EndpointTests(SynchronousTestCase):
+    """
+    Twisted's endpoints and services run unmodified on a FakeReactor.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = FakeReactor()
+        self.server = RecorderFactory()
+        self.reactor.listenTCP(443, self.server)
+
+    def test_tcp4ClientEndpoint(self) -> None:
+        """
+        TCP4ClientEndpoint connects once the reactor flushes.
+        """
+        endpoint = TCP4ClientEndpoint(self.reactor, "feed.example.com", 443)
+        connecting = endpoint.connect(RecorderFactory())
+        self.assertNoResult(connecting)
+        self.reactor.flush()
+        self.assertIsInstance(self.successResultOf(connecting), Recorder)
+
+    def test_hostnameEndpoint(self) -> None:
+        """
+        HostnameEndpoint resolves the name through the reactor's resolver
+        and connects to the address it resolves to.
+        """
+        endpoint = HostnameEndpoint(self.reactor, b"feed.example.com", 443)
+        connecting = endpoint.connect(RecorderFactory())
+        self.reactor.flush()
+        self.assertIsInstance(self.successResultOf(connecting), Recorder)
+        self.assertEqual(
+            [(a.host, a.outcome) for a in self.reactor.attempts],
+            [("192.0.2.1", "connected")],
+        )
+
+    def test_clientFromString(self) -> None:
+        """
+        An endpoint parsed from a string connects to the named host.
+        """
+        endpoint = clientFromString(self.reactor, "tcp:host=feed.example.com:port=443")
+        connecting = endpoint.connect(RecorderFactory())
+        self.reactor.flush()
+        self.successResultOf(connecting)
+        self.assertEqual(self.reactor.attempts[0].host, "feed.example.com")
+
+    def test_ssl4ClientEndpoint(self) -> None:
+        """
+        SSL4ClientEndpoint connects through connectSSL: the attempt says tls.
+        """
+        endpoint = SSL4ClientEndpoint(self.reactor, "feed.example.com", 443, None)
+        connecting = endpoint.connect(RecorderFactory())
+        self.reactor.flush()
+        self.successResultOf(connecting)
+        self.assertTrue(self.reactor.attempts[0].tls)
+
+    def test_cancelConnect(self) -> None:
+        """
+        Cancelling an endpoint's Deferred before the flush fails it with
+        ConnectingCancelledError and records the attempt as cancelled.
+        """
+        endpoint = TCP4ClientEndpoint(self.reactor, "feed.example.com", 443)
+        connecting = endpoint.connect(RecorderFactory())
+        connecting.cancel()
+        self.failureResultOf(connecting, error.ConnectingCancelledError)
+        self.reactor.flush()
+        self.assertEqual(self.reactor.attempts[0].outcome, "cancelled")
+        self.assertEqual(self.server.built, [])
+
+    def test_tcp4ServerEndpoint(self) -> None:
+        """
+        TCP4ServerEndpoint.listen gives a port that connections reach.
+        """
+        server = RecorderFactory()
+        port = self.successResultOf(
+            TCP4ServerEndpoint(self.reactor, 8080).listen(server)
+        )
+        self.assertEqual(port.getHost().port, 8080)  # type: ignore[attr-defined]
+        self.reactor.connectTCP("localhost", 8080, RecorderFactory())
+        self.reactor.flush()
+        self.assertEqual(len(server.built), 1)
+
+    def test_reconnectingClientFactory(self) -> None:
+        """
+        ReconnectingClientFactory retries a refused attempt after its own
+        delay on the reactor's clock.
+        """
+        reactor = FakeReactor()
+        factory = _RetryingFactory(reactor)
+        reactor.connectTCP("feed.example.com", 443, factory)
+        reactor.advance(1)
+        reactor.listenTCP(443, RecorderFactory())
+        reactor.advance(10)
+        self.assertEqual(
+            [(a.time, a.outcome) for a in reactor.attempts],
+            [(0.0, "refused"), (1.0, "refused"), (1.0 + math.e, "connected")],
+        )
+        factory.stopTrying()
+
+    def test_clientService(self) -> None:
+        """
+        ClientService connects through its endpoint on the reactor and
+        whenConnected fires with the protocol.
+        """
+        endpoint = TCP4ClientEndpoint(self.reactor, "feed.example.com", 443)
+        service = ClientService(endpoint, RecorderFactory(), clock=self.reactor)
+        service.startService()
+        connected = service.whenConnected()
+        self.reactor.flush()
+        self.assertIsInstance(self.successResultOf(connected), Recorder)
+        stopped = service.stopService()
+        self.reactor.flush()
+        self.successResultOf(stopped)
+
+
+class FlushTests(SynchronousTestCase):
+    """
+    flush() delivers until nothing moves, and says who keeps talking.
+    """
+
+    def test_neverSettles(self) -> None:
+        """
+        Two echoing peers never settle: flush raises NeverSettles naming the
+        connection and the bytes still moving.
+        """
+        reactor = FakeReactor(flushLimit=20)
+        connection, client, _server = connectPair(reactor, client=Echo, server=Echo)
+        client.write(b"ping")
+        exception = self.assertRaises(NeverSettles, reactor.flush)
+        self.assertIn(repr(connection), str(exception))
+        self.assertIn("b'ping'", str(exception))
+
+    def test_flushInsideCallbackIsNoOp(self) -> None:
+        """
+        flush() called from inside a delivery does nothing: the peer is not
+        re-entered.
+        """
+        reactor = FakeReactor()
+        _connection, client, server = connectPair(reactor)
+        client.onData = lambda data: reactor.flush()  # type: ignore[method-assign]
+        server.write(b"one")
+        client.write(b"two")
+        reactor.flush()
+        self.assertFalse(client.reentered or server.reentered)
+        self.assertEqual((client.data, server.data), (b"one", b"two"))
+
+
+class TimeTests(SynchronousTestCase):
+    """
+    advance() runs timers as a real reactor does and flushes after each.
+    """
+
+    def test_errorInDelayedCallLogged(self) -> None:
+        """
+        An exception from a delayed call is logged, not raised, and later
+        calls still run.
+        """
+        reactor = FakeReactor()
+        ran: list[float] = []
+        reactor.callLater(1, lambda: 1 / 0)
+        reactor.callLater(2, lambda: ran.append(reactor.seconds()))
+        reactor.advance(3)
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(ran, [2.0])
+
+    def test_flushAfterEachTimer(self) -> None:
+        """
+        Bytes a timer writes are delivered before the next timer runs, even
+        one due at the same time.
+        """
+        reactor = FakeReactor()
+        _connection, client, server = connectPair(reactor)
+        seen: list[bytes] = []
+        reactor.callLater(1, client.write, b"tick")
+        reactor.callLater(1, lambda: seen.append(server.data))
+        reactor.advance(1)
+        self.assertEqual(seen, [b"tick"])
+
+    def test_timersInOrderWithDelivery(self) -> None:
+        """
+        Timer runs and deliveries interleave in time order.
+        """
+        reactor = FakeReactor()
+        _connection, client, server = connectPair(reactor)
+        reactor.callLater(1, client.write, b"a")
+        reactor.callLater(2, lambda: server.log.append(("timer", 2)))
+        reactor.callLater(3, client.write, b"b")
+        reactor.advance(5)
+        self.assertEqual(
+            server.log[-3:], [("server", b"a"), ("timer", 2), ("server", b"b")]
+        )
+
+
+class CoreTests(SynchronousTestCase):
+    """
+    The IReactorCore parts that endpoint and service code use.
+    """
+
+    def test_callWhenRunning(self) -> None:
+        """
+        callWhenRunning calls at once: the reactor is always running.
+        """
+        called: list[int] = []
+        FakeReactor().callWhenRunning(called.append, 1)
+        self.assertEqual(called, [1])
+
+    def test_systemEventPhases(self) -> None:
+        """
+        fireSystemEvent runs before, during and after triggers in that order.
+        """
+        reactor = FakeReactor()
+        order: list[str] = []
+        for phase in ("after", "during", "before"):
+            reactor.addSystemEventTrigger(phase, "shutdown", order.append, phase)
+        reactor.fireSystemEvent("shutdown")
+        self.assertEqual(order, ["before", "during", "after"])
+
+    def test_beforeTriggerDeferredHoldsBack(self) -> None:
+        """
+        A before-trigger that returns a Deferred holds back the during and
+        after triggers until it fires.
+        """
+        reactor = FakeReactor()
+        waiting: Deferred[None] = Deferred()
+        order: list[str] = []
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: waiting)
+        reactor.addSystemEventTrigger("during", "shutdown", order.append, "during")
+        reactor.fireSystemEvent("shutdown")
+        self.assertEqual(order, [])
+        waiting.callback(None)
+        self.assertEqual(order, ["during"])
+
+    def test_removeSystemEventTrigger(self) -> None:
+        """
+        A removed trigger does not run.
+        """
+        reactor = FakeReactor()
+        order: list[str] = []
+        trigger = reactor.addSystemEventTrigger("during", "shutdown", order.append, 1)
+        reactor.removeSystemEventTrigger(trigger)
+        reactor.fireSystemEvent("shutdown")
+        self.assertEqual(order, [])
+
+    def test_stop(self) -> None:
+        """
+        stop() fires the shutdown triggers and the reactor stops running.
+        """
+        reactor = FakeReactor()
+        order: list[str] = []
+        reactor.addSystemEventTrigger("during", "shutdown", order.append, "down")
+        reactor.stop()
+        self.assertEqual(order, ["down"])
+        self.assertFalse(reactor.running)
+
+    def test_runRaises(self) -> None:
+        """
+        run() is not supported: a test drives the reactor itself.
+        """
+        self.assertRaises(NotImplementedError, FakeReactor().run)
