@@ -199,6 +199,10 @@ class Connection:
             "server": None,
         }
         self._paused: set[Side] = set()
+        # Sides whose pull producer is due to be asked for more once what
+        # that side wrote has been delivered, as a real transport asks when
+        # its buffer drains: a producer that writes nothing is not asked
+        # again until it writes.
         self._pullProducers: set[Side] = set()
         self._closing: list[Side] = []
         self._stalled = False
@@ -284,10 +288,11 @@ class Connection:
     def _start(self) -> None:
         """
         Give each protocol its transport, server first as an accept would.
+
+        The client is connected even if the server's ``connectionMade``
+        failed or closed: its connect succeeded, and it sees the close next.
         """
         for side in ("server", "client"):
-            if self._ending is not None or self._closed:
-                return
             protocol, transport = self._endOf(side)
             self._safely(side, protocol.makeConnection, transport)
 
@@ -326,6 +331,9 @@ class Connection:
         if self._ending is not None:
             return
         self._outgoing[side].append((now + self.latency, data))
+        _, transport = self._endOf(side)
+        if transport.producer is not None and not transport.streamingProducer:
+            self._pullProducers.add(side)
         if self.latency:
             # A timer at the due time makes reactor.advance() stop and flush
             # there, so delayed bytes arrive exactly on time.
@@ -401,6 +409,7 @@ class Connection:
             _, transport = self._endOf(side)
             if transport.producer is not None and not self._outgoing[side]:
                 asked = True
+                self._pullProducers.discard(side)
                 self._safely(side, transport.producer.resumeProducing)
         return asked
 
@@ -425,8 +434,9 @@ class Connection:
                     f"{side}Reason": failure,
                     f"{_other(side)}Reason": Failure(error.ConnectionDone()),
                 }
+                # Finished by the next _pump, so that a failure in the
+                # server's connectionMade still lets _start connect the client.
                 self._end(**reasons, how="closed", by=side)
-                self._finish()
 
     def _discardInFlight(self) -> None:
         for queue in self._outgoing.values():

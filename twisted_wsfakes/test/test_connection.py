@@ -1,0 +1,435 @@
+"""
+Tests for :mod:`twisted_wsfakes.connection`: delivery, closing, faults and
+producers on an in-memory connection between plain Twisted protocols.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twisted.internet import error
+from twisted.internet.interfaces import IPullProducer, IPushProducer
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+
+from ..network import FakeReactor
+from ._protocols import Echo, Greeter, Recorder, connectPair, transportOf
+
+
+class _Failing(Recorder):
+    """
+    Divides by zero on every byte it receives.
+    """
+
+    def onData(self, data: bytes) -> None:
+        raise ZeroDivisionError("failing on purpose")
+
+
+class _FailingAtStart(Recorder):
+    """
+    Divides by zero as soon as it is connected.
+    """
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        raise ZeroDivisionError("failing on purpose")
+
+
+@implementer(IPushProducer)
+class _PushProducer:
+    """
+    A streaming producer that records what it was told.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pauseProducing(self) -> None:
+        self.calls.append("pause")
+
+    def resumeProducing(self) -> None:
+        self.calls.append("resume")
+
+    def stopProducing(self) -> None:
+        self.calls.append("stop")
+
+
+@implementer(IPullProducer)
+class _PullProducer:
+    """
+    A pull producer that writes ``pieces`` one per ``resumeProducing``,
+    then unregisters, or writes nothing at all if ``pieces`` is empty.
+    """
+
+    def __init__(self, protocol: Recorder, pieces: list[bytes]) -> None:
+        self.protocol = protocol
+        self.pieces = pieces
+        self.resumed = 0
+
+    def resumeProducing(self) -> None:
+        self.resumed += 1
+        if self.pieces:
+            self.protocol.write(self.pieces.pop(0))
+            if not self.pieces:
+                transportOf(self.protocol).unregisterProducer()
+
+    def stopProducing(self) -> None:
+        pass
+
+
+class DeliveryTests(SynchronousTestCase):
+    """
+    Written bytes reach the peer at the next flush, in order, never inside
+    the writer's call.
+    """
+
+    def test_notBeforeFlush(self) -> None:
+        """
+        A write is not delivered until the reactor flushes.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        client.write(b"hi")
+        self.assertEqual(server.received, [])
+        reactor.flush()
+        self.assertEqual(server.received, [b"hi"])
+
+    def test_noReentry(self) -> None:
+        """
+        A reply written inside dataReceived reaches the peer after that
+        dataReceived returns, not inside it.
+        """
+        reactor = FakeReactor()
+        _, client, _server = connectPair(reactor, server=Echo)
+        client.write(b"ping")
+        reactor.flush()
+        self.assertEqual(client.data, b"ping")
+        self.assertFalse(client.reentered)
+
+    def test_orderPreserved(self) -> None:
+        """
+        Many writes arrive in the order they were made, in both directions.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        for n in range(50):
+            client.write(b"c%d," % n)
+            server.write(b"s%d," % n)
+        reactor.flush()
+        self.assertEqual(server.data, b"".join(b"c%d," % n for n in range(50)))
+        self.assertEqual(client.data, b"".join(b"s%d," % n for n in range(50)))
+
+    def test_writeSequence(self) -> None:
+        """
+        writeSequence delivers the pieces joined.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        transportOf(client).writeSequence([b"a", b"b", b"c"])
+        reactor.flush()
+        self.assertEqual(server.data, b"abc")
+
+    def test_writeStr(self) -> None:
+        """
+        Writing a str raises TypeError, as a real transport does.
+        """
+        _, client, _ = connectPair(FakeReactor())
+        self.assertRaises(TypeError, transportOf(client).write, "text")
+
+    def test_writeAfterClose(self) -> None:
+        """
+        Writes after the connection closed are ignored.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        transportOf(client).loseConnection()
+        reactor.flush()
+        client.write(b"late")
+        reactor.flush()
+        self.assertEqual(server.received, [])
+
+    def test_connectionMadeWrite(self) -> None:
+        """
+        Bytes written in connectionMade arrive in the connecting flush.
+        """
+        _, _client, server = connectPair(FakeReactor(), client=Greeter)
+        self.assertEqual(server.data, b"hello")
+
+    @given(
+        blocks=st.lists(st.binary(min_size=1, max_size=40), max_size=10),
+        sizes=st.lists(st.integers(1, 9), min_size=1, max_size=5),
+    )
+    @settings(deadline=None, derandomize=True, max_examples=150)
+    def test_chunkedDeliveryIsLossless(
+        self, blocks: list[bytes], sizes: list[int]
+    ) -> None:
+        """
+        Whatever the writes and the chunk sizes, the receiver gets exactly
+        the bytes written, in order.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.chunk(*sizes)
+        for block in blocks:
+            client.write(block)
+        reactor.flush()
+        self.assertEqual(server.data, b"".join(blocks))
+
+
+class CloseTests(SynchronousTestCase):
+    """
+    Closing, aborting and dropping end both sides as a real network does.
+    """
+
+    def test_loseConnectionDeliversFirst(self) -> None:
+        """
+        loseConnection delivers what was written, then both sides get
+        ConnectionDone, the closer first.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        client.write(b"bye")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        self.assertEqual(
+            client.log[2:],
+            [("server", b"bye"), ("client", "lost"), ("server", "lost")],
+        )
+        client.lost[0].trap(error.ConnectionDone)
+        server.lost[0].trap(error.ConnectionDone)
+        self.assertFalse(connection.open)
+
+    def test_peerBytesNotDeliveredToCloser(self) -> None:
+        """
+        Bytes the peer sent that had not reached the closer when it closed
+        are never delivered to it.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        server.write(b"late")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        self.assertEqual(client.received, [])
+        self.assertEqual(len(client.lost), 1)
+
+    def test_abortConnection(self) -> None:
+        """
+        abortConnection throws away buffered bytes: the aborter gets
+        ConnectionAborted and the peer ConnectionLost.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        client.write(b"never")
+        transportOf(client).abortConnection()
+        reactor.flush()
+        self.assertEqual(server.received, [])
+        client.lost[0].trap(error.ConnectionAborted)
+        server.lost[0].trap(error.ConnectionLost)
+
+    def test_drop(self) -> None:
+        """
+        drop() loses bytes in flight both ways and both sides get
+        ConnectionLost at the next flush.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        client.write(b"up")
+        server.write(b"down")
+        connection.drop()
+        reactor.flush()
+        self.assertEqual((client.received, server.received), ([], []))
+        client.lost[0].trap(error.ConnectionLost)
+        server.lost[0].trap(error.ConnectionLost)
+        self.assertFalse(connection.open)
+
+    def test_lostOnce(self) -> None:
+        """
+        Closing a closed connection again does nothing more.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        transportOf(client).loseConnection()
+        reactor.flush()
+        transportOf(server).abortConnection()
+        connection.drop()
+        reactor.flush()
+        self.assertEqual((len(client.lost), len(server.lost)), (1, 1))
+
+
+class FaultTests(SynchronousTestCase):
+    """
+    Stalls, chunking and latency change how bytes arrive.
+    """
+
+    def test_stallAndResume(self) -> None:
+        """
+        While stalled nothing is delivered; after resume it all arrives.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.stall()
+        client.write(b"wait")
+        reactor.advance(60)
+        self.assertEqual(server.received, [])
+        connection.resume()
+        reactor.flush()
+        self.assertEqual(server.data, b"wait")
+
+    def test_chunkOne(self) -> None:
+        """
+        chunk(1) feeds one byte per dataReceived.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.chunk(1)
+        client.write(b"abc")
+        reactor.flush()
+        self.assertEqual(server.received, [b"a", b"b", b"c"])
+
+    def test_chunkCycles(self) -> None:
+        """
+        chunk(3, 5) cuts pieces of 3 and 5 bytes in turn.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.chunk(3, 5)
+        client.write(b"x" * 20)
+        reactor.flush()
+        self.assertEqual([len(p) for p in server.received], [3, 5, 3, 5, 3, 1])
+
+    def test_chunkRejectsBadSizes(self) -> None:
+        """
+        A chunk size below 1 raises ValueError.
+        """
+        connection, _, _ = connectPair(FakeReactor())
+        self.assertRaises(ValueError, connection.chunk, 0)
+
+    def test_latency(self) -> None:
+        """
+        With latency, bytes arrive exactly that many seconds after the
+        write, and not before.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.latency = 0.25
+        arrived: list[float] = []
+        server.onData = lambda data: arrived.append(reactor.seconds())  # type: ignore[method-assign]
+        reactor.advance(1)
+        client.write(b"late")
+        reactor.advance(0.2)
+        self.assertEqual(arrived, [])
+        reactor.advance(1)
+        self.assertEqual(arrived, [1.25])
+
+
+class ProducerTests(SynchronousTestCase):
+    """
+    Transports are producers and consumers as real TCP transports are.
+    """
+
+    def test_pauseProducing(self) -> None:
+        """
+        A paused transport receives nothing until resumed; the other
+        direction still flows.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        transportOf(server).pauseProducing()  # type: ignore[attr-defined]
+        client.write(b"held")
+        server.write(b"free")
+        reactor.flush()
+        self.assertEqual((server.received, client.data), ([], b"free"))
+        transportOf(server).resumeProducing()  # type: ignore[attr-defined]
+        reactor.flush()
+        self.assertEqual(server.data, b"held")
+
+    def test_registerProducerTwice(self) -> None:
+        """
+        Registering a second producer raises RuntimeError.
+        """
+        connection, _, _ = connectPair(FakeReactor())
+        connection.clientTransport.registerProducer(_PushProducer(), True)
+        self.assertRaises(
+            RuntimeError,
+            connection.clientTransport.registerProducer,
+            _PushProducer(),
+            True,
+        )
+
+    def test_unregisterWithoutProducer(self) -> None:
+        """
+        unregisterProducer with no producer registered does nothing.
+        """
+        connection, _, _ = connectPair(FakeReactor())
+        connection.clientTransport.unregisterProducer()
+        self.assertIsNone(connection.clientTransport.producer)
+
+    def test_streamingProducerStopped(self) -> None:
+        """
+        A streaming producer is stopped when the connection is lost.
+        """
+        reactor = FakeReactor()
+        connection, _, _ = connectPair(reactor)
+        producer = _PushProducer()
+        connection.serverTransport.registerProducer(producer, True)
+        connection.drop()
+        reactor.flush()
+        self.assertEqual(producer.calls, ["stop"])
+
+    def test_pullProducerResumed(self) -> None:
+        """
+        A pull producer is asked for more each time what it wrote has been
+        delivered.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        producer = _PullProducer(client, [b"a", b"b", b"c"])
+        connection.clientTransport.registerProducer(producer, False)
+        reactor.flush()
+        self.assertEqual(server.received, [b"a", b"b", b"c"])
+        self.assertEqual(producer.resumed, 3)
+
+    def test_idlePullProducer(self) -> None:
+        """
+        A pull producer that writes nothing when asked is not asked again,
+        so the reactor settles.
+        """
+        reactor = FakeReactor()
+        connection, client, _ = connectPair(reactor)
+        producer = _PullProducer(client, [])
+        connection.clientTransport.registerProducer(producer, False)
+        reactor.flush()
+        self.assertEqual(producer.resumed, 1)
+
+
+class ProtocolErrorTests(SynchronousTestCase):
+    """
+    An exception from a protocol is logged and closes its connection.
+    """
+
+    def test_errorInDataReceived(self) -> None:
+        """
+        An exception in dataReceived is logged; the failing side's
+        connectionLost gets it and the peer gets ConnectionDone.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor, server=_Failing)
+        client.write(b"boom")
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        server.lost[0].trap(ZeroDivisionError)
+        client.lost[0].trap(error.ConnectionDone)
+        self.assertFalse(connection.open)
+
+    def test_errorInConnectionMade(self) -> None:
+        """
+        An exception in the server's connectionMade is logged and closes the
+        connection: the client sees it made, then closed.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor, server=_FailingAtStart)
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        server.lost[0].trap(ZeroDivisionError)
+        self.assertTrue(client.made)
+        client.lost[0].trap(error.ConnectionDone)
+        self.assertFalse(connection.open)
