@@ -1,0 +1,226 @@
+"""
+Tests for :mod:`twisted_wsfakes.testcase`: useFakeReactor's txaio binding
+and hygiene checks, and WebSocketTestCase.
+"""
+
+from __future__ import annotations
+
+import autobahn.twisted  # noqa: F401  (sets up txaio.config for Twisted)
+import txaio
+from twisted.trial.reporter import TestResult
+from twisted.trial.unittest import SynchronousTestCase
+
+from ..network import FakeReactor
+from ..testcase import WebSocketTestCase, useFakeReactor
+from ._protocols import connectPair
+
+
+def _pendingTimer() -> None:
+    """
+    A named function for a delayed call left pending.
+    """
+
+
+def _run(case: SynchronousTestCase) -> TestResult:
+    """
+    Run one inner test case and return its result.
+    """
+    result = TestResult()
+    case.run(result)
+    return result
+
+
+def _errorText(result: TestResult) -> str:
+    """
+    The text of every error the inner test reported.
+    """
+    return "\n".join(str(failure.value) for _, failure in result.errors)
+
+
+class TxaioTests(SynchronousTestCase):
+    """
+    useFakeReactor points txaio at the test's reactor and puts it back.
+    """
+
+    def setUp(self) -> None:
+        self.before = object()
+        self.addCleanup(setattr, txaio.config, "loop", txaio.config.loop)
+        txaio.config.loop = self.before
+
+    def test_restoredAfterPassingTest(self) -> None:
+        """
+        During the test txaio's loop is the reactor; afterwards it is what
+        it was.
+        """
+        seen: list[object] = []
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self)
+                seen.append(txaio.config.loop is reactor)
+
+        result = _run(Inner("test_x"))
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(seen, [True])
+        self.assertIs(txaio.config.loop, self.before)
+
+    def test_restoredAfterFailingTest(self) -> None:
+        """
+        txaio's loop is put back even when the test fails.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                useFakeReactor(self)
+                self.fail("on purpose")
+
+        result = _run(Inner("test_x"))
+        self.assertEqual(len(result.failures), 1)
+        self.assertIs(txaio.config.loop, self.before)
+
+    def test_restoredAfterLeftoverCheckFails(self) -> None:
+        """
+        txaio's loop is put back even when a leftover check fails.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkPendingCalls=True)
+                reactor.callLater(1, _pendingTimer)
+
+        result = _run(Inner("test_x"))
+        self.assertEqual(len(result.errors), 1)
+        self.assertIs(txaio.config.loop, self.before)
+
+
+class LeftoverTests(SynchronousTestCase):
+    """
+    The leftover checks are off unless asked for, and name what was left.
+    """
+
+    def test_offByDefault(self) -> None:
+        """
+        A pending call and an open connection do not fail a test by default.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self)
+                reactor.callLater(1, _pendingTimer)
+                connectPair(reactor)
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+
+    def test_pendingCalls(self) -> None:
+        """
+        With checkPendingCalls, a pending call fails the test, named by its
+        function's qualified name and due time.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkPendingCalls=True)
+                reactor.callLater(2.5, _pendingTimer)
+                reactor.callLater(7, _run)
+
+        text = _errorText(_run(Inner("test_x")))
+        self.assertIn("_pendingTimer", text)
+        self.assertIn("due at 2.500", text)
+        self.assertIn("_run", text)
+        self.assertIn("due at 7.000", text)
+
+    def test_openConnections(self) -> None:
+        """
+        With checkOpenConnections, an open connection fails the test, named
+        by its repr and its protocols' class names.
+        """
+        connections: list[str] = []
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkOpenConnections=True)
+                connection, _, _ = connectPair(reactor)
+                connections.append(repr(connection))
+
+        text = _errorText(_run(Inner("test_x")))
+        self.assertIn(connections[0], text)
+        self.assertIn("client Recorder, server Recorder", text)
+
+    def test_closedConnectionPasses(self) -> None:
+        """
+        A connection closed before the end passes checkOpenConnections.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkOpenConnections=True)
+                connection, _, _ = connectPair(reactor)
+                connection.drop()
+                reactor.flush()
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+
+    def test_attributeReadAtCleanup(self) -> None:
+        """
+        Setting ``self.checkPendingCalls`` inside the test switches the
+        check on, even after useFakeReactor was called.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self)
+                reactor.callLater(1, _pendingTimer)
+                self.checkPendingCalls = True
+
+        self.assertIn("_pendingTimer", _errorText(_run(Inner("test_x"))))
+
+    def test_attributeSwitchesOff(self) -> None:
+        """
+        A class attribute set to False overrides the keyword argument.
+        """
+
+        class Inner(SynchronousTestCase):
+            checkPendingCalls = False
+
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkPendingCalls=True)
+                reactor.callLater(1, _pendingTimer)
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+
+
+class WebSocketTestCaseTests(SynchronousTestCase):
+    """
+    WebSocketTestCase gives each test a fresh reactor.
+    """
+
+    def test_reactor(self) -> None:
+        """
+        ``self.reactor`` is a FakeReactor, a new one for each test, bound to
+        txaio while the test runs.
+        """
+        reactors: list[FakeReactor] = []
+
+        class Inner(WebSocketTestCase):
+            def test_x(self) -> None:
+                reactors.append(self.reactor)
+                self.assertIs(txaio.config.loop, self.reactor)
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+        self.assertIsInstance(reactors[0], FakeReactor)
+        self.assertIsNot(reactors[0], reactors[1])
+
+    def test_checksOnPerClass(self) -> None:
+        """
+        A subclass that sets checkOpenConnections fails a test that leaves
+        a connection open.
+        """
+
+        class Inner(WebSocketTestCase):
+            checkOpenConnections = True
+
+            def test_x(self) -> None:
+                connectPair(self.reactor)
+
+        self.assertIn("still open", _errorText(_run(Inner("test_x"))))
