@@ -113,6 +113,10 @@ class _Transport:
                 f"Cannot register producer {producer!r}: "
                 f"{self.producer!r} is already registered"
             )
+        if self.disconnected:
+            # A real transport stops a producer registered after the end.
+            producer.stopProducing()
+            return
         self.producer = producer
         self.streamingProducer = streaming
         if not streaming:

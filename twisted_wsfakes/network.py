@@ -522,9 +522,11 @@ class FakeReactor:
                 for trigger in self._triggersFor(phase, eventType):
                     self._runTrigger(trigger)
 
-        defer.gatherResults(waiting).addCallback(rest).addErrback(
-            lambda f: _log.failure("Error in a before-trigger", f)
-        )
+        # As on a real reactor, a failed before-trigger is logged and does
+        # not stop the during and after triggers.
+        for result in waiting:
+            result.addErrback(lambda f: _log.failure("Error in a before-trigger", f))
+        defer.DeferredList(waiting).addCallback(rest)
 
     def addSystemEventTrigger(
         self,

@@ -376,6 +376,20 @@ class ProducerTests(SynchronousTestCase):
         reactor.flush()
         self.assertEqual(producer.calls, ["stop"])
 
+    def test_registerProducerWhenClosed(self) -> None:
+        """
+        A producer registered on a closed transport is stopped at once and
+        not kept, as on a real transport.
+        """
+        reactor = FakeReactor()
+        connection, _, _ = connectPair(reactor)
+        connection.drop()
+        reactor.flush()
+        producer = _PushProducer()
+        connection.clientTransport.registerProducer(producer, True)
+        self.assertEqual(producer.calls, ["stop"])
+        self.assertIsNone(connection.clientTransport.producer)
+
     def test_pullProducerResumed(self) -> None:
         """
         A pull producer is asked for more each time what it wrote has been

@@ -645,6 +645,21 @@ class CoreTests(SynchronousTestCase):
         waiting.callback(None)
         self.assertEqual(order, ["during"])
 
+    def test_failingBeforeTriggerDeferred(self) -> None:
+        """
+        A before-trigger whose Deferred fails is logged and the during
+        triggers still run, as on a real reactor.
+        """
+        reactor = FakeReactor()
+        failing: Deferred[None] = Deferred()
+        order: list[str] = []
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: failing)
+        reactor.addSystemEventTrigger("during", "shutdown", order.append, "during")
+        reactor.fireSystemEvent("shutdown")
+        failing.errback(ZeroDivisionError())
+        self.assertEqual(order, ["during"])
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+
     def test_removeSystemEventTrigger(self) -> None:
         """
         A removed trigger does not run.
