@@ -24,6 +24,11 @@ class _ClockCall(DelayedCall):
     the moment they were (re)scheduled.
     """
 
+    # The sequence number of this call's live key in its clock's heap; 0
+    # before the clock first schedules it.  (``delayed_time`` stays 0, so
+    # ``time`` is the due time, and the key shares its float.)
+    _sequence = 0
+
     def reset(self, secondsFromNow: float) -> None:
         self._checkPending()
         if secondsFromNow < 0:
@@ -85,12 +90,19 @@ class Clock:
     def __init__(self) -> None:
         self._now = 0.0
         self._sequence = 0
-        # Heap of (due time, sequence, call).  Entries go stale when their
-        # call is cancelled or rescheduled; _entries maps each pending call
-        # to its one live entry, and stale entries are skipped on pop.
-        self._heap: list[tuple[float, int, _ClockCall]] = []
-        self._entries: dict[_ClockCall, tuple[float, int, _ClockCall]] = {}
+        # Heap of (due time, sequence) keys.  A key goes stale when its call
+        # is cancelled or rescheduled; _pending maps the sequence of each live
+        # key to its call (in sequence order, as dicts keep insertion order),
+        # and stale keys are skipped on pop.  The keys hold no reference to
+        # their call, so the garbage collector stops tracking them after one
+        # collection: with 100,000 pending calls, full collections walking
+        # every key are most of what callLater costs.
+        self._heap: list[tuple[float, int]] = []
+        self._pending: dict[int, _ClockCall] = {}
         self._advancing = False
+        # Bound once, for the same reason: three bound methods made per
+        # callLater would be three more objects for the collector to walk.
+        self._callHooks = (self._forget, self._schedule, self.seconds)
 
     def seconds(self) -> float:
         """
@@ -113,9 +125,7 @@ class Clock:
             callable,
             args,
             kw,
-            self._forget,
-            self._schedule,
-            self.seconds,
+            *self._callHooks,
         )
         self._schedule(call)
         return call
@@ -124,7 +134,9 @@ class Clock:
         """
         Return the pending calls, earliest first.
         """
-        return [call for _, _, call in sorted(self._entries.values())]
+        # A stable sort of calls already in sequence order keeps same-time
+        # calls first-in first-out.
+        return sorted(self._pending.values(), key=lambda call: call.getTime())
 
     @property
     def calls(self) -> list[IDelayedCall]:
@@ -182,34 +194,42 @@ class Clock:
         call.func(*call.args, **call.kw)
 
     def _popDueBy(self, end: float) -> _ClockCall | None:
-        while self._heap:
-            entry = self._heap[0]
-            if self._entries.get(entry[2]) is not entry:
-                heapq.heappop(self._heap)
-                continue
-            if entry[0] > end:
-                return None
-            heapq.heappop(self._heap)
-            del self._entries[entry[2]]
-            return entry[2]
+        """
+        Take the earliest pending call off the heap if it is due by ``end``.
+        """
+        heap = self._heap
+        while heap and heap[0][0] <= end:
+            call = self._pending.pop(heapq.heappop(heap)[1], None)
+            if call is not None:
+                return call
         return None
 
     def _schedule(self, call: DelayedCall) -> None:
+        """
+        Give ``call`` a new live key at its current due time, making any key
+        it had stale.
+        """
         assert isinstance(call, _ClockCall)
+        self._pending.pop(call._sequence, None)
         self._sequence += 1
-        entry = (call.getTime(), self._sequence, call)
-        self._entries[call] = entry
-        heapq.heappush(self._heap, entry)
+        call._sequence = self._sequence
+        self._pending[self._sequence] = call
+        heapq.heappush(self._heap, (call.time, self._sequence))
         self._compactIfMostlyStale()
 
     def _forget(self, call: DelayedCall) -> None:
+        """
+        Make the key of ``call``, which is being cancelled, stale.
+        """
         assert isinstance(call, _ClockCall)
-        del self._entries[call]
+        del self._pending[call._sequence]
         self._compactIfMostlyStale()
 
     def _compactIfMostlyStale(self) -> None:
         # Code that keeps cancelling or resetting timeouts without time
         # moving would otherwise grow the heap without bound.
-        if len(self._heap) > 64 + 2 * len(self._entries):
-            self._heap = list(self._entries.values())
+        if len(self._heap) > 64 + 2 * len(self._pending):
+            self._heap = [
+                (call.time, sequence) for sequence, call in self._pending.items()
+            ]
             heapq.heapify(self._heap)
