@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import cycle
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from twisted.internet import error
 from twisted.internet.address import IPv4Address, IPv6Address
@@ -15,11 +15,12 @@ from twisted.internet.interfaces import (
     IConsumer,
     IProducer,
     IProtocol,
+    IPullProducer,
     IPushProducer,
     IReactorTime,
     ITCPTransport,
 )
-from twisted.logger import Logger
+from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -273,9 +274,9 @@ class Connection:
 
         return transcriptFromWire(
             [
-                WireData(time, what, detail)
+                WireData(time, cast(Side, what), detail)
                 if isinstance(detail, bytes)
-                else WireEnd(time, what, detail)  # type: ignore[arg-type]
+                else WireEnd(time, cast(Any, what), detail)
                 for time, what, detail in self._wire
             ]
         )
@@ -324,7 +325,9 @@ class Connection:
         for side in ("client", "server"):
             data = b"".join(chunk for _, chunk in self._outgoing[side])
             if data:
-                parts.append(f"{side} → {_other(side)}: {data[:60]!r} ({len(data)} bytes)")
+                parts.append(
+                    f"{side} → {_other(side)}: {data[:60]!r} ({len(data)} bytes)"
+                )
         return "; ".join(parts) or "no bytes waiting"
 
     # What the transports call.
@@ -414,7 +417,8 @@ class Connection:
             if transport.producer is not None and not self._outgoing[side]:
                 asked = True
                 self._pullProducers.discard(side)
-                self._safely(side, transport.producer.resumeProducing)
+                producer = cast(IPullProducer, transport.producer)
+                self._safely(side, producer.resumeProducing)
         return asked
 
     def _safely(self, side: Side, method: Callable[..., object], *args: object) -> None:
@@ -422,25 +426,22 @@ class Connection:
         Call into a protocol as a reactor would: an exception is logged and
         the connection is closed, with the error as that side's reason.
         """
-        try:
-            method(*args)
-        except BaseException:
-            failure = Failure()
-            _log.failure(
-                "Unhandled error from the {side} protocol of {connection!r}",
-                failure,
-                side=side,
-                connection=self,
-            )
-            if self._ending is None and not self._closed:
-                self._discardInFlight()
-                reasons = {
-                    f"{side}Reason": failure,
-                    f"{_other(side)}Reason": Failure(error.ConnectionDone()),
-                }
-                # Finished by the next _pump, so that a failure in the
-                # server's connectionMade still lets _start connect the client.
-                self._end(**reasons, how="closed", by=side)
+        failure = callLogged(
+            "Unhandled error from the {side} protocol of {connection!r}",
+            method,
+            *args,
+            side=side,
+            connection=self,
+        )
+        if failure is not None and self._ending is None and not self._closed:
+            self._discardInFlight()
+            reasons = {
+                f"{side}Reason": failure,
+                f"{_other(side)}Reason": Failure(error.ConnectionDone()),
+            }
+            # Finished by the next _pump, so that a failure in the
+            # server's connectionMade still lets _start connect the client.
+            self._end(**reasons, how="closed", by=side)
 
     def _discardInFlight(self) -> None:
         for queue in self._outgoing.values():
@@ -471,10 +472,10 @@ class Connection:
         transport.disconnected = True
         producer, transport.producer = transport.producer, None
         if producer is not None:
-            _callLogged(producer.stopProducing)
-        _callLogged(protocol.connectionLost, reason)
+            callLogged("Error stopping a producer", producer.stopProducing)
+        callLogged("Error in connectionLost", protocol.connectionLost, reason)
         if side == "client" and self._onClientLost is not None:
-            _callLogged(self._onClientLost, reason)
+            callLogged("Error reporting a lost connection", self._onClientLost, reason)
 
     def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:
         if side == "client":
@@ -482,11 +483,22 @@ class Connection:
         return self.server, self.serverTransport
 
 
-def _callLogged(method: Callable[..., object], *args: object) -> None:
+def callLogged(
+    what: str, method: Callable[..., object], *args: object, **fields: object
+) -> Failure | None:
+    """
+    Call ``method`` as a reactor calls into application code: whatever it
+    raises is logged (so trial reports it) instead of propagated.
+
+    :returns: the failure, if it raised.
+    """
     try:
         method(*args)
-    except BaseException:
-        _log.failure("Unhandled error while closing a connection")
+    except BaseException:  # noqa: BLE001 - a reactor survives any callback
+        failure = Failure()
+        _log.failure(what, failure, LogLevel.critical, **fields)
+        return failure
+    return None
 
 
 def _nothing() -> None:

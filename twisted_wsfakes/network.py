@@ -5,7 +5,6 @@ A reactor for tests whose network lives in memory and whose time is fake.
 from __future__ import annotations
 
 import errno
-import socket
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
@@ -30,13 +29,14 @@ from twisted.internet.interfaces import (
     IReactorTime,
     IResolutionReceiver,
 )
-from twisted.internet.protocol import ClientFactory, Protocol
+from twisted.internet.protocol import ClientFactory, P, Protocol
+from twisted.internet.ssl import ClientContextFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from .clock import Clock
-from .connection import Address, Connection
+from .connection import Address, Connection, callLogged
 from .errors import NeverSettles
 
 _log = Logger()
@@ -81,10 +81,12 @@ class _ReactorClock(Clock):
         self._reactor = reactor
 
     def _runCall(self, call: DelayedCall) -> None:
-        try:
-            super()._runCall(call)
-        except BaseException:
-            _log.failure("Unhandled error in delayed call {call!r}", call=call)
+        callLogged(
+            "Unhandled error in delayed call {call!r}",
+            super()._runCall,
+            call,
+            call=call,
+        )
         self._reactor.flush()
 
 
@@ -161,7 +163,7 @@ class _Connector(BaseConnector):
         reactor: FakeReactor,
         host: str,
         port: int,
-        factory: ClientFactory,
+        factory: ClientFactory[Any],
         timeout: float,
         tls: bool,
     ) -> None:
@@ -203,7 +205,7 @@ class _Listener:
             raise error.CannotListenError(
                 self.address.host,
                 self.address.port,
-                socket.error(errno.EADDRINUSE, "Address already in use"),
+                OSError(errno.EADDRINUSE, "Address already in use"),
             )
         self.reactor._listeners[key] = self
         self.listening = True
@@ -334,10 +336,11 @@ class FakeReactor:
 
     def _neverSettlesMessage(self) -> str:
         busy = [c for c in self.connections if c.open]
-        lines = [
+        header = (
             f"flush() made {self.flushLimit} delivery rounds and bytes still move "
-            f"(raise FakeReactor.flushLimit if this much talk is expected):"
-        ]
+            "(raise FakeReactor.flushLimit if this much talk is expected):"
+        )
+        lines = [header]
         lines += [f"  {c!r}: {c._pendingDescription()}" for c in busy]
         return "\n".join(lines)
 
@@ -385,7 +388,7 @@ class FakeReactor:
         self,
         host: str,
         port: int,
-        factory: ClientFactory,
+        factory: ClientFactory[P],
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
@@ -408,8 +411,8 @@ class FakeReactor:
         self,
         host: str,
         port: int,
-        factory: ClientFactory,
-        contextFactory: Any,
+        factory: ClientFactory[P],
+        contextFactory: ClientContextFactory,
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
@@ -420,7 +423,7 @@ class FakeReactor:
         return self._connect(host, port, factory, timeout, tls=True)
 
     def _connect(
-        self, host: str, port: int, factory: ClientFactory, timeout: float, tls: bool
+        self, host: str, port: int, factory: ClientFactory[P], timeout: float, tls: bool
     ) -> IConnector:
         connector = _Connector(self, host, port, factory, timeout, tls)
         connector.connect()
@@ -435,7 +438,9 @@ class FakeReactor:
         return True
 
     def _complete(self, pending: _PendingConnect) -> None:
-        serverAddress = _address(self.addressOf(pending.connector.host), pending.connector.port)
+        serverAddress = _address(
+            self.addressOf(pending.connector.host), pending.connector.port
+        )
         listener = self._listenerFor(serverAddress)
         if listener is not None and listener.refusals:
             listener.refusals -= 1
@@ -476,7 +481,9 @@ class FakeReactor:
 
     # Core.
 
-    def resolve(self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)) -> defer.Deferred[str]:
+    def resolve(
+        self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)
+    ) -> defer.Deferred[str]:
         return defer.succeed(self.addressOf(name))
 
     def run(self) -> None:
@@ -511,22 +518,18 @@ class FakeReactor:
         Run the triggers for ``eventType``, ``before`` then ``during`` then
         ``after``; a ``before`` trigger's Deferred holds back the rest.
         """
-        results = [
-            self._runTrigger(trigger)
-            for trigger in self._triggersFor("before", eventType)
+        before = [
+            defer.maybeDeferred(f, *args, **kwargs)
+            for f, args, kwargs in self._triggersFor("before", eventType)
         ]
-        waiting = [r for r in results if isinstance(r, defer.Deferred)]
 
         def rest(_: object) -> None:
             for phase in ("during", "after"):
-                for trigger in self._triggersFor(phase, eventType):
-                    self._runTrigger(trigger)
+                for f, args, kwargs in self._triggersFor(phase, eventType):
+                    defer.maybeDeferred(f, *args, **kwargs).addErrback(_logTriggerError)
 
-        # As on a real reactor, a failed before-trigger is logged and does
-        # not stop the during and after triggers.
-        for result in waiting:
-            result.addErrback(lambda f: _log.failure("Error in a before-trigger", f))
-        defer.DeferredList(waiting).addCallback(rest)
+        gathered = defer.gatherResults(before, consumeErrors=True)
+        gathered.addErrback(_logTriggerError).addCallback(rest)
 
     def addSystemEventTrigger(
         self,
@@ -563,13 +566,9 @@ class FakeReactor:
             if (p, e) == (phase, eventType)
         ]
 
-    def _runTrigger(self, trigger: tuple[Any, ...]) -> object:
-        f, args, kwargs = trigger
-        try:
-            return f(*args, **kwargs)
-        except BaseException:
-            _log.failure("Error in a system event trigger")
-            return None
+
+def _logTriggerError(failure: Failure) -> None:
+    _log.failure("Error in a system event trigger", failure)
 
 
 def _address(host: str, port: int) -> Address:

@@ -15,6 +15,7 @@ its timer buckets for its lifetime: build factories inside each test.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -38,9 +39,10 @@ def bindTxaio(clock: IReactorTime) -> Callable[[], None]:
     # txaio.config: import it first, or the loop would be set on a config
     # object that is thrown away.
     import autobahn.twisted  # noqa: F401
-    import txaio
+    from txaio import tx
 
-    config = txaio.config
+    # The same object as txaio.config once use_twisted() ran, but typed.
+    config: Any = tx.config
     previous = config.loop
     config.loop = clock
 
