@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 from twisted.internet import defer, error
@@ -30,7 +30,6 @@ from twisted.internet.interfaces import (
     IResolutionReceiver,
 )
 from twisted.internet.protocol import ClientFactory, P, Protocol
-from twisted.internet.ssl import ClientContextFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -38,6 +37,10 @@ from zope.interface import implementer
 from .clock import Clock
 from .connection import Address, Connection, callLogged
 from .errors import NeverSettles
+
+if TYPE_CHECKING:
+    # twisted.internet.ssl needs pyOpenSSL, which plain-text tests lack.
+    from twisted.internet.ssl import ClientContextFactory
 
 _log = Logger()
 
