@@ -201,6 +201,8 @@ class _Listener:
         self.listening = False
         #: How many coming connection attempts to refuse while listening.
         self.refusals = 0
+        #: Refuse every coming attempt while listening.
+        self.refuseAll = False
 
     def startListening(self) -> None:
         key = (self.address.host, self.address.port)
@@ -445,7 +447,9 @@ class FakeReactor:
             self.addressOf(pending.connector.host), pending.connector.port
         )
         listener = self._listenerFor(serverAddress)
-        if listener is not None and listener.refusals:
+        if listener is not None and listener.refuseAll:
+            listener = None
+        elif listener is not None and listener.refusals:
             listener.refusals -= 1
             listener = None
         if listener is None:
@@ -531,8 +535,11 @@ class FakeReactor:
                 for f, args, kwargs in self._triggersFor(phase, eventType):
                     defer.maybeDeferred(f, *args, **kwargs).addErrback(_logTriggerError)
 
-        gathered = defer.gatherResults(before, consumeErrors=True)
-        gathered.addErrback(_logTriggerError).addCallback(rest)
+        # As on a real reactor, the rest wait for every before-trigger, and
+        # one that failed is logged (as itself) without holding them back.
+        for result in before:
+            result.addErrback(_logTriggerError)
+        defer.DeferredList(before).addCallback(rest)
 
     def addSystemEventTrigger(
         self,

@@ -4,11 +4,11 @@ Plain Twisted protocols and helpers shared by the network and connection tests.
 
 from __future__ import annotations
 
-from twisted.internet.interfaces import ITransport
+from twisted.internet.interfaces import IConnector
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from ..connection import Connection
+from ..connection import Connection, _Transport
 from ..network import FakeReactor
 
 
@@ -84,11 +84,11 @@ class Greeter(Recorder):
         self.write(b"hello")
 
 
-def transportOf(protocol: Protocol) -> ITransport:
+def transportOf(protocol: Protocol) -> _Transport:
     """
-    The transport of a connected protocol.
+    The in-memory transport of a connected protocol.
     """
-    assert protocol.transport is not None
+    assert isinstance(protocol.transport, _Transport)
     return protocol.transport
 
 
@@ -99,6 +99,7 @@ class RecorderFactory(ClientFactory):
     Serves as a client or a server factory.
 
     :ivar built: every protocol built, in order.
+    :ivar failed: the reason of every failed connection attempt, in order.
     """
 
     def __init__(
@@ -111,6 +112,7 @@ class RecorderFactory(ClientFactory):
         self.name = name
         self.log: list[tuple[str, object]] = [] if log is None else log
         self.built: list[Recorder] = []
+        self.failed: list[Failure] = []
 
     def buildProtocol(self, addr: object) -> Recorder:
         protocol = self.protocolClass()
@@ -119,6 +121,9 @@ class RecorderFactory(ClientFactory):
         protocol.log = self.log
         self.built.append(protocol)
         return protocol
+
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
+        self.failed.append(reason)
 
 
 def connectPair(

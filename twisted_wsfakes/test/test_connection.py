@@ -334,12 +334,12 @@ class ProducerTests(SynchronousTestCase):
         """
         reactor = FakeReactor()
         _, client, server = connectPair(reactor)
-        transportOf(server).pauseProducing()  # type: ignore[attr-defined]
+        transportOf(server).pauseProducing()
         client.write(b"held")
         server.write(b"free")
         reactor.flush()
         self.assertEqual((server.received, client.data), ([], b"free"))
-        transportOf(server).resumeProducing()  # type: ignore[attr-defined]
+        transportOf(server).resumeProducing()
         reactor.flush()
         self.assertEqual(server.data, b"held")
 

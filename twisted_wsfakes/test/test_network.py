@@ -36,7 +36,6 @@ from twisted.internet.interfaces import (
     ITCPTransport,
 )
 from twisted.internet.protocol import ReconnectingClientFactory
-from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -74,7 +73,7 @@ class _RetryingFactory(ReconnectingClientFactory):
     jitter = 0
 
     def __init__(self, reactor: FakeReactor) -> None:
-        self.clock = reactor
+        self.clock = reactor  # type: ignore[assignment]
 
 
 class InterfaceTests(SynchronousTestCase):
@@ -259,7 +258,7 @@ class ListenTests(SynchronousTestCase):
         """
         reactor = FakeReactor()
         port = reactor.listenTCP(80, RecorderFactory())
-        self.successResultOf(port.stopListening())
+        port.stopListening()
         reactor.connectTCP("example.com", 80, RecorderFactory())
         reactor.flush()
         self.assertEqual(reactor.attempts[0].outcome, "refused")
@@ -312,12 +311,10 @@ class ConnectTests(SynchronousTestCase):
         ConnectionRefusedError and the attempt is "refused".
         """
         reactor = FakeReactor()
-        failures: list[Failure] = []
         factory = RecorderFactory()
-        factory.clientConnectionFailed = lambda c, reason: failures.append(reason)
         reactor.connectTCP("example.com", 80, factory)
         reactor.flush()
-        failures[0].trap(error.ConnectionRefusedError)
+        factory.failed[0].trap(error.ConnectionRefusedError)
         self.assertEqual(reactor.attempts[0].outcome, "refused")
 
     def test_attemptsRecorded(self) -> None:
@@ -346,12 +343,10 @@ class ConnectTests(SynchronousTestCase):
         """
         reactor = FakeReactor()
         reactor.listenTCP(80, RecorderFactory())
-        failures: list[Failure] = []
         factory = RecorderFactory()
-        factory.clientConnectionFailed = lambda c, reason: failures.append(reason)
         reactor.connectTCP("example.com", 80, factory).stopConnecting()
         reactor.flush()
-        failures[0].trap(error.UserError)
+        factory.failed[0].trap(error.UserError)
         self.assertEqual(reactor.attempts[0].outcome, "cancelled")
         self.assertEqual(reactor.connections, [])
 
@@ -486,7 +481,7 @@ class EndpointTests(SynchronousTestCase):
         port = self.successResultOf(
             TCP4ServerEndpoint(self.reactor, 8080).listen(server)
         )
-        self.assertEqual(port.getHost().port, 8080)  # type: ignore[attr-defined]
+        self.assertEqual(port.getHost(), IPv4Address("TCP", "0.0.0.0", 8080))
         self.reactor.connectTCP("localhost", 8080, RecorderFactory())
         self.reactor.flush()
         self.assertEqual(len(server.built), 1)
@@ -506,6 +501,26 @@ class EndpointTests(SynchronousTestCase):
             [(a.time, a.outcome) for a in reactor.attempts],
             [(0.0, "refused"), (1.0, "refused"), (1.0 + math.e, "connected")],
         )
+        factory.stopTrying()
+
+    def test_reconnectAfterDrop(self) -> None:
+        """
+        ReconnectingClientFactory reconnects after its connection is
+        dropped, through the same connector.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(443, RecorderFactory())
+        factory = _RetryingFactory(reactor)
+        reactor.connectTCP("feed.example.com", 443, factory)
+        reactor.flush()
+        reactor.advance(5)
+        reactor.connections[0].drop()
+        reactor.advance(10)
+        self.assertEqual(
+            [(a.time, a.outcome) for a in reactor.attempts],
+            [(0.0, "connected"), (6.0, "connected")],
+        )
+        self.assertTrue(reactor.connections[1].open)
         factory.stopTrying()
 
     def test_clientService(self) -> None:
@@ -657,6 +672,23 @@ class CoreTests(SynchronousTestCase):
         reactor.addSystemEventTrigger("during", "shutdown", order.append, "during")
         reactor.fireSystemEvent("shutdown")
         failing.errback(ZeroDivisionError())
+        self.assertEqual(order, ["during"])
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+
+    def test_failedBeforeTriggerWaitsForOthers(self) -> None:
+        """
+        A before-trigger that fails does not release the during triggers
+        while another before-trigger is still waiting.
+        """
+        reactor = FakeReactor()
+        waiting: Deferred[None] = Deferred()
+        order: list[str] = []
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: 1 / 0)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: waiting)
+        reactor.addSystemEventTrigger("during", "shutdown", order.append, "during")
+        reactor.fireSystemEvent("shutdown")
+        self.assertEqual(order, [])
+        waiting.callback(None)
         self.assertEqual(order, ["during"])
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
 

@@ -21,6 +21,13 @@ def _pendingTimer() -> None:
     """
 
 
+def _txaioLoop() -> object:
+    """
+    The loop txaio (and so Autobahn) schedules its timers on.
+    """
+    return txaio.config.loop  # type: ignore[attr-defined]
+
+
 def _run(case: SynchronousTestCase) -> TestResult:
     """
     Run one inner test case and return its result.
@@ -34,7 +41,7 @@ def _errorText(result: TestResult) -> str:
     """
     The text of every error the inner test reported.
     """
-    return "\n".join(str(failure.value) for _, failure in result.errors)
+    return "\n".join(str(failure) for _, failure in result.errors)
 
 
 class TxaioTests(SynchronousTestCase):
@@ -44,8 +51,9 @@ class TxaioTests(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.before = object()
-        self.addCleanup(setattr, txaio.config, "loop", txaio.config.loop)
-        txaio.config.loop = self.before
+        config = txaio.config  # type: ignore[attr-defined]
+        self.addCleanup(setattr, config, "loop", config.loop)
+        config.loop = self.before
 
     def test_restoredAfterPassingTest(self) -> None:
         """
@@ -57,12 +65,12 @@ class TxaioTests(SynchronousTestCase):
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
                 reactor = useFakeReactor(self)
-                seen.append(txaio.config.loop is reactor)
+                seen.append(_txaioLoop() is reactor)
 
         result = _run(Inner("test_x"))
         self.assertTrue(result.wasSuccessful())
         self.assertEqual(seen, [True])
-        self.assertIs(txaio.config.loop, self.before)
+        self.assertIs(_txaioLoop(), self.before)
 
     def test_restoredAfterFailingTest(self) -> None:
         """
@@ -76,7 +84,7 @@ class TxaioTests(SynchronousTestCase):
 
         result = _run(Inner("test_x"))
         self.assertEqual(len(result.failures), 1)
-        self.assertIs(txaio.config.loop, self.before)
+        self.assertIs(_txaioLoop(), self.before)
 
     def test_restoredAfterLeftoverCheckFails(self) -> None:
         """
@@ -90,7 +98,7 @@ class TxaioTests(SynchronousTestCase):
 
         result = _run(Inner("test_x"))
         self.assertEqual(len(result.errors), 1)
-        self.assertIs(txaio.config.loop, self.before)
+        self.assertIs(_txaioLoop(), self.before)
 
 
 class LeftoverTests(SynchronousTestCase):
@@ -204,7 +212,7 @@ class WebSocketTestCaseTests(SynchronousTestCase):
         class Inner(WebSocketTestCase):
             def test_x(self) -> None:
                 reactors.append(self.reactor)
-                self.assertIs(txaio.config.loop, self.reactor)
+                self.assertIs(_txaioLoop(), self.reactor)
 
         self.assertTrue(_run(Inner("test_x")).wasSuccessful())
         self.assertTrue(_run(Inner("test_x")).wasSuccessful())
