@@ -83,3 +83,42 @@ class NotJSONError(WsFakesError, ValueError):
     message, or text that does not parse.  The message says which and shows
     the start of the text.
     """
+
+
+class NoSuchAttempt(WsFakesError, IndexError):
+    """
+    A test asked a ``FakeEndpoint`` for an attempt index it does not have.
+    The message says how many ``connect()`` calls there have been.
+    """
+
+
+class AttemptAlreadyResolved(WsFakesError, RuntimeError):
+    """
+    A test tried to settle a ``FakeEndpoint`` attempt (``succeed()`` or
+    ``fail()``) that had already connected, failed, or been cancelled by the
+    code under test.
+    """
+
+
+class NothingToConnectTo(WsFakesError, ValueError):
+    """
+    ``succeed()`` on a ``FakeEndpoint`` attempt had no server end: none was
+    given and the endpoint has no default, the listening port is down, or
+    the target is not a listening port, a protocol factory or a protocol.
+    """
+
+
+class RetryMismatch(WsFakesError, FailTest):
+    """
+    Connection attempts were made at other times than the test expected.
+    The message has a table of every attempt: time, outcome, delay, and the
+    expected delay.
+    """
+
+
+class OutageError(WsFakesError, ValueError):
+    """
+    A ``ListenerSwitch`` or ``outage()`` was used wrong: a port of another
+    reactor, a change scheduled in the past or out of order, or a port taken
+    down that is already down (or up that is already up).
+    """
