@@ -122,3 +122,14 @@ class OutageError(WsFakesError, ValueError):
     reactor, a change scheduled in the past or out of order, or a port taken
     down that is already down (or up that is already up).
     """
+
+
+class ScriptMismatch(WsFakesError, FailTest):
+    """
+    A scripted peer met something its script did not expect, or its script
+    was not played to the end.
+
+    The message is the whole report: which server or client, which
+    connection, which step, what was expected and what came, where they
+    differ, and the transcript up to that point.
+    """

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     # twisted.internet.ssl needs pyOpenSSL, which plain-text tests lack.
     from twisted.internet.ssl import ClientContextFactory
 
+    from .peers import ScriptedClient, ScriptedServer
+    from .script import Script
+
 _log = Logger()
 
 Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled"]
@@ -278,6 +281,8 @@ class FakeReactor:
         self._names: dict[str, str] = {"localhost": "127.0.0.1"}
         self._nextEphemeralPort = 50000
         self._flushing = False
+        # Scripted servers and clients, checked by useFakeReactor's cleanup.
+        self._scriptedPeers: list[Any] = []
         self._triggers: dict[int, tuple[str, str, Callable[..., Any], Any, Any]] = {}
         self._nextTriggerID = 0
 
@@ -348,6 +353,35 @@ class FakeReactor:
         lines = [header]
         lines += [f"  {c!r}: {c._pendingDescription()}" for c in busy]
         return "\n".join(lines)
+
+    # Scripted peers.
+
+    def serveWebSocket(
+        self, url: str, *scripts: Script, **options: Any
+    ) -> ScriptedServer:
+        """
+        Serve ``url`` with a scripted websocket server: the n-th connection
+        plays the n-th Script.  See :class:`ScriptedServer` for ``options``.
+        """
+        from .peers import ScriptedServer
+
+        return ScriptedServer(self, url, *scripts, **options)
+
+    def connectWebSocket(
+        self, url: str, script: Script, **options: Any
+    ) -> ScriptedClient:
+        """
+        Connect a scripted websocket client to ``url``, to drive a server
+        under test.  See :class:`ScriptedClient` for ``options``.
+        """
+        from .peers import ScriptedClient
+
+        return ScriptedClient(self, url, script, **options)
+
+    def _listenAt(self, host: str, port: int, factory: IProtocolFactory) -> _Listener:
+        listener = _Listener(self, _address(self.addressOf(host), port), factory)
+        listener.startListening()
+        return listener
 
     # Names.
 

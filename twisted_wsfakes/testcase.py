@@ -7,7 +7,7 @@ from __future__ import annotations
 from twisted.internet.interfaces import IDelayedCall
 from twisted.trial.unittest import SynchronousTestCase
 
-from .errors import LeftoverError
+from .errors import LeftoverError, ScriptMismatch
 from .network import FakeReactor
 from .websocket import bindTxaio
 
@@ -27,7 +27,10 @@ def useFakeReactor(
                 reactor = useFakeReactor(self)
                 ...
 
-    At cleanup, txaio's loop is put back as it was, even when the test fails.
+    At cleanup, every scripted server and client must have played its
+    scripts to the end without a mismatch (the test fails with the report
+    otherwise), and txaio's loop is put back as it was, even when the test
+    fails.
     Two checks can fail a test that left things behind; each is read from
     the test case's attribute of the same name at cleanup time if it has
     one, so a class or a single test can switch it on or off:
@@ -37,6 +40,16 @@ def useFakeReactor(
     """
     reactor = FakeReactor()
     testCase.addCleanup(bindTxaio(reactor))
+
+    def checkScripts() -> None:
+        problems = []
+        for peer in reactor._scriptedPeers:
+            try:
+                peer.assertDone()
+            except ScriptMismatch as e:
+                problems.append(str(e))
+        if problems:
+            raise ScriptMismatch("\n\n".join(problems))
 
     def checkLeftovers() -> None:
         problems = []
@@ -48,6 +61,7 @@ def useFakeReactor(
             raise LeftoverError("\n".join(problems))
 
     testCase.addCleanup(checkLeftovers)
+    testCase.addCleanup(checkScripts)
     return reactor
 
 

@@ -1,0 +1,753 @@
+"""
+Scripted websocket peers: real Autobahn protocols that play a Script.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from autobahn.twisted.websocket import (
+    WebSocketClientFactory,
+    WebSocketClientProtocol,
+    WebSocketServerFactory,
+    WebSocketServerProtocol,
+)
+from autobahn.websocket.types import (
+    ConnectionDeny,
+    ConnectionRequest,
+    ConnectionResponse,
+)
+from autobahn.websocket.util import parse_url
+from twisted.internet.interfaces import IAddress, IDelayedCall
+from twisted.internet.protocol import Protocol
+
+from .connection import Connection
+from .errors import ScriptMismatch
+from .matchers import Difference, describe, renderJSON
+from .script import (
+    Close,
+    Drop,
+    ExpectClose,
+    ExpectHandshake,
+    InAnyOrder,
+    Message,
+    Ping,
+    Reject,
+    Reply,
+    Script,
+    ScriptPosition,
+    SendBinary,
+    SendJSON,
+    SendText,
+    Stall,
+    Wait,
+)
+from .transcript import BinaryMessage, TextMessage
+
+if TYPE_CHECKING:
+    from .network import FakeReactor
+
+Role = Literal["server", "client"]
+OnMismatch = Literal["close", "drop"]
+AfterLast = Literal["repeat", "refuse"]
+
+#: Close codes with which Autobahn fails a connection for a broken frame.
+_PROTOCOL_ERRORS = {1002: "protocol error", 1007: "invalid payload"}
+
+
+class _Run:
+    """
+    One Script played on one connection, step by step.
+
+    Messages from the other side wait in an inbox until a step takes them,
+    so a ``wait`` or ``ping`` in the script never loses one.  Nothing here
+    raises into the reactor: a mismatch is recorded, the connection is
+    closed (or dropped), and the owner reports it at ``assertDone``.
+    """
+
+    def __init__(
+        self,
+        owner: _ScriptedPeer,
+        script: Script,
+        number: int,
+        protocol: WebSocketServerProtocol | WebSocketClientProtocol,
+    ) -> None:
+        self.owner = owner
+        # Any: Autobahn's protocol methods are unannotated.
+        self.protocol: Any
+        self.script = script
+        self.number = number
+        self.protocol = protocol
+        self.positions = list(script.walk())
+        self.cursor = 0
+        self.inbox: deque[tuple[int, Message]] = deque()
+        self.received = 0
+        self.unmet: list[Any] | None = None
+        self.waiting: Literal["timer", "pong"] | None = None
+        self.timer: IDelayedCall | None = None
+        self.mismatch: ScriptMismatch | None = None
+        self.ended: str | None = None
+
+    @property
+    def connection(self) -> Connection:
+        return _connectionOf(self.protocol)
+
+    @property
+    def finished(self) -> bool:
+        return self.cursor >= len(self.positions)
+
+    # Events from the protocol.
+
+    def handshake(self, check: list[Difference], what: str) -> None:
+        """
+        Consume a leading ``expectHandshake`` whose check gave ``check``.
+        """
+        if check:
+            self.fail(self.positions[0], f"the {what}", check)
+        else:
+            self.cursor += 1
+
+    def message(self, payload: bytes, isBinary: bool) -> None:
+        self.received += 1
+        if self.mismatch is not None:
+            return
+        self.inbox.append((self.received, Message.fromFrame(payload, isBinary)))
+        self.play()
+
+    def pong(self, payload: bytes) -> None:
+        if self.waiting == "pong" and payload == self._current.step.payload:  # type: ignore[attr-defined]
+            self.waiting = None
+            self.cursor += 1
+            self.play()
+
+    def closed(self, wasClean: bool) -> None:
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        protocol = self.protocol
+        self.ended = _describeEnd(protocol, wasClean)
+        if self.mismatch is not None or self.finished:
+            return
+        failed = getattr(protocol, "_failedWith", None)
+        if failed is not None and failed[0] in _PROTOCOL_ERRORS:
+            code, reason = failed
+            self.fail(
+                self._current,
+                None,
+                [],
+                problem=f"{_PROTOCOL_ERRORS[code]} from the other side: {reason} "
+                f"(the peer failed the connection with close code {code})",
+            )
+            return
+        step = self._current.step
+        if isinstance(step, ExpectClose):
+            code = protocol.remoteCloseCode
+            if code is None and not wasClean:
+                self.fail(self._current, None, [], problem=f"got {self.ended}")
+                return
+            differences = step.check(code, protocol.remoteCloseReason)
+            if differences:
+                self.fail(self._current, f"close {code}", differences)
+                return
+            self.cursor += 1
+
+    # Playing.
+
+    @property
+    def _current(self) -> ScriptPosition:
+        return self.positions[self.cursor]
+
+    def play(self) -> None:
+        """
+        Play steps until one has to wait for the other side or the clock.
+        """
+        while self.mismatch is None and self.waiting is None and not self.finished:
+            if not self._playStep(self._current):
+                return
+        if self.finished and self.inbox and self.mismatch is None:
+            sequence, message = self.inbox.popleft()
+            self.fail(
+                None,
+                _describeMessage(message),
+                [],
+                problem="unexpected message after the last step",
+                sequence=sequence,
+            )
+
+    def _playStep(self, position: ScriptPosition) -> bool:
+        """
+        Play one step; say whether the next one can be played at once.
+        """
+        step = position.step
+        protocol = self.protocol
+        if isinstance(step, SendText | SendBinary | SendJSON):
+            protocol.sendMessage(step.payload, isBinary=step.isBinary)
+        elif isinstance(step, InAnyOrder):
+            return self._playGroup(position, step)
+        elif isinstance(step, ExpectClose):
+            return False
+        elif hasattr(step, "check"):
+            return self._playExpectation(position, step)
+        elif isinstance(step, Wait):
+            self.waiting = "timer"
+            self.timer = self.owner.reactor.callLater(step.seconds, self._wake)
+            return False
+        elif isinstance(step, Ping):
+            self.waiting = "pong"
+            protocol.sendPing(step.payload)
+            return False
+        elif isinstance(step, Close):
+            reason = step.reason.encode("utf-8") if step.reason else None
+            protocol.sendCloseFrame(code=step.code, reasonUtf8=reason, isReply=False)
+        elif isinstance(step, Drop):
+            self.cursor += 1
+            self.connection.drop()
+            return False
+        elif isinstance(step, Stall):
+            self.cursor += 1
+            protocol.transport.pauseProducing()
+            return False
+        self.cursor += 1
+        return True
+
+    def _wake(self) -> None:
+        self.waiting = None
+        self.timer = None
+        self.cursor += 1
+        self.play()
+
+    def _playExpectation(self, position: ScriptPosition, step: Any) -> bool:
+        if not self.inbox:
+            return False
+        sequence, message = self.inbox.popleft()
+        differences = step.check(message)
+        if differences:
+            self.fail(
+                position, _describeMessage(message), differences, sequence=sequence
+            )
+            return False
+        if isinstance(step, Reply) and not self._reply(
+            position, step, message, sequence
+        ):
+            return False
+        self.cursor += 1
+        return True
+
+    def _reply(
+        self, position: ScriptPosition, step: Reply, message: Message, sequence: int
+    ) -> bool:
+        try:
+            answer = step.sendStepFor(step.fn(message))
+        except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
+            self.fail(
+                position,
+                _describeMessage(message),
+                [],
+                problem=f"the reply function raised {type(e).__name__}: {e}",
+                sequence=sequence,
+            )
+            return False
+        if answer is not None:
+            self.protocol.sendMessage(answer.payload, isBinary=answer.isBinary)
+        return True
+
+    def _playGroup(self, position: ScriptPosition, group: InAnyOrder) -> bool:
+        if self.unmet is None:
+            self.unmet = list(group.expectations)
+        while self.unmet and self.inbox:
+            sequence, message = self.inbox.popleft()
+            if not self._meetOne(position, message, sequence):
+                return False
+        if self.unmet:
+            return False
+        self.unmet = None
+        self.cursor += 1
+        return True
+
+    def _meetOne(
+        self, position: ScriptPosition, message: Message, sequence: int
+    ) -> bool:
+        assert self.unmet is not None
+        tried = []
+        for step in self.unmet:
+            differences = step.check(message)
+            if not differences:
+                self.unmet.remove(step)
+                if isinstance(step, Reply):
+                    return self._reply(position, step, message, sequence)
+                return True
+            tried.append((step, differences))
+        problem = "no expectation still waiting in the group accepts it:\n" + "\n".join(
+            f"    {step!r}: " + "; ".join(map(str, differences))
+            for step, differences in tried
+        )
+        self.fail(
+            position, _describeMessage(message), [], problem=problem, sequence=sequence
+        )
+        return False
+
+    # Failing.
+
+    def fail(
+        self,
+        position: ScriptPosition | None,
+        got: str | None,
+        differences: list[Difference],
+        problem: str | None = None,
+        sequence: int | None = None,
+    ) -> None:
+        """
+        Record a mismatch and end the connection as the owner was told to.
+        """
+        self.mismatch = ScriptMismatch(
+            self._report(position, got, differences, problem, sequence)
+        )
+        protocol = self.protocol
+        if (
+            self.owner.onMismatch == "drop"
+            or protocol.state == protocol.STATE_CONNECTING
+        ):
+            self.connection.drop()
+        elif protocol.state == protocol.STATE_OPEN:
+            protocol.sendCloseFrame(
+                code=1011, reasonUtf8=b"script mismatch", isReply=False
+            )
+
+    def _report(
+        self,
+        position: ScriptPosition | None,
+        got: str | None,
+        differences: list[Difference],
+        problem: str | None,
+        sequence: int | None,
+    ) -> str:
+        where = position.description if position else f"after step {len(self.script)}"
+        lines = [f"{self.owner.url}, connection {self.number}, {where}:"]
+        if position is not None and problem is None:
+            lines.append(f"  expected {_describeStep(position.step)}")
+        if got is not None:
+            lines.append(f"  got      {got}")
+        lines += [f"  differs at {difference}" for difference in differences]
+        if problem is not None:
+            lines.append(f"  {problem}")
+        lines.append("transcript so far:")
+        lines.append(self._renderTranscript(sequence, position))
+        return "\n".join(lines)
+
+    def _renderTranscript(
+        self, sequence: int | None, position: ScriptPosition | None
+    ) -> str:
+        transcript = self.connection.transcript
+        marks = {}
+        if sequence is not None:
+            index = _indexOfMessage(transcript, self.owner.otherSide, sequence)
+            if index is not None:
+                step = (
+                    f"step {position.index + 1}" if position else "after the last step"
+                )
+                marks[index] = f"✗ {step}"
+        return transcript.render(marks=marks)
+
+    def unfinished(self) -> str | None:
+        """
+        Describe the steps never played, if any.
+        """
+        if self.mismatch is not None or self.finished:
+            return None
+        waiting = []
+        seen = set()
+        for position in self.positions[self.cursor :]:
+            if position.index not in seen:
+                seen.add(position.index)
+                waiting.append(
+                    f"    {self.script.describeStep(position.index)}: {position.step!r}"
+                )
+        state = self.ended or "the connection is still open"
+        return "\n".join(
+            [
+                (
+                    f"{self.owner.url}, connection {self.number}: the script "
+                    f"stopped at {self._current.description}; {state}. "
+                    "Steps still waiting:"
+                ),
+                *waiting,
+                "transcript:",
+                self.connection.transcript.render(),
+            ]
+        )
+
+
+class _ScriptedPeer:
+    """
+    What ScriptedServer and ScriptedClient share: runs, reports, cleanup.
+    """
+
+    otherSide: Role
+
+    def __init__(self, reactor: FakeReactor, url: str, onMismatch: OnMismatch) -> None:
+        if onMismatch not in ("close", "drop"):
+            raise ValueError(
+                f'onMismatch must be "close" or "drop", not {onMismatch!r}'
+            )
+        self.reactor = reactor
+        self.url = url
+        self.onMismatch = onMismatch
+        self.connections: list[Connection] = []
+        self._runs: list[_Run] = []
+        self._reported: set[int] = set()
+        reactor._scriptedPeers.append(self)
+
+    @property
+    def transcripts(self) -> list[Any]:
+        """
+        The :class:`Transcript` of each connection, in order.
+        """
+        return [connection.transcript for connection in self.connections]
+
+    def assertDone(self) -> None:
+        """
+        Fail unless every script played to its end without a mismatch.
+
+        :raises ScriptMismatch: with a report of every problem not reported
+            before: mismatches, then scripts stopped half way, then scripts
+            never used.
+        """
+        problems = self._problems()
+        self._reported.update(range(len(problems) + len(self._reported)))
+        if problems:
+            raise ScriptMismatch("\n\n".join(problems))
+
+    def _problems(self) -> list[str]:
+        found = [str(run.mismatch) for run in self._runs if run.mismatch is not None]
+        found += [text for run in self._runs if (text := run.unfinished()) is not None]
+        found += self._unused()
+        return [p for i, p in enumerate(found) if i not in self._reported]
+
+    def _unused(self) -> list[str]:
+        return []
+
+    def _startRun(
+        self,
+        script: Script,
+        protocol: WebSocketServerProtocol | WebSocketClientProtocol,
+    ) -> _Run:
+        run = _Run(self, script, len(self._runs) + 1, protocol)
+        self._runs.append(run)
+        return run
+
+
+class _ServerProtocol(WebSocketServerProtocol):
+    """
+    A real Autobahn server protocol playing its ScriptedServer's next Script.
+    """
+
+    owner: ScriptedServer
+    run: _Run
+
+    def connectionMade(self) -> None:
+        self.owner.connections.append(_connectionOf(self))
+        self.run = self.owner._startRun(self.owner._nextScript(), self)
+        super().connectionMade()
+
+    def onConnect(
+        self, request: ConnectionRequest
+    ) -> str | tuple[str | None, dict[str, str]] | None:
+        run, steps = self.run, self.run.positions
+        first = steps[0].step if steps else None
+        if isinstance(first, ExpectHandshake):
+            run.handshake(
+                first.checkRequest(
+                    request.path, request.params, request.headers, request.protocols
+                ),
+                "opening handshake request",
+            )
+            if run.mismatch is not None:
+                raise ConnectionDeny(400, "script mismatch")
+        following = steps[run.cursor].step if run.cursor < len(steps) else None
+        if isinstance(following, Reject):
+            run.cursor += 1
+            raise ConnectionDeny(following.status, following.reason)
+        if isinstance(first, ExpectHandshake) and first.subprotocol is not None:
+            chosen: str | None = first.subprotocol
+        else:
+            chosen = request.protocols[0] if request.protocols else None
+        return (chosen, dict(self.owner.headers))
+
+    def onOpen(self) -> None:
+        self.run.play()
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.run.message(payload, isBinary)
+
+    def onPong(self, payload: bytes) -> None:
+        self.run.pong(payload)
+
+    def onClose(self, wasClean: bool, code: int, reason: str) -> None:
+        self.run.closed(wasClean)
+
+    def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
+        self._failedWith = (code, reason)
+        super()._fail_connection(code, reason)
+
+
+class _Hang(Protocol):
+    """
+    Accepts the TCP connection and never answers: a hung server.
+    """
+
+
+class _ServerFactory(WebSocketServerFactory):
+    def __init__(self, owner: ScriptedServer, url: str, reactor: FakeReactor) -> None:
+        super().__init__(url, reactor=reactor)  # type: ignore[no-untyped-call]
+        self.owner = owner
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        if self.owner._hangs:
+            self.owner._hangs -= 1
+            hung = _Hang()
+            hung.connectionMade = lambda: self.owner.connections.append(  # type: ignore[method-assign]
+                _connectionOf(hung)
+            )
+            return hung
+        protocol = cast(_ServerProtocol, super().buildProtocol(addr))
+        protocol.owner = self.owner
+        return protocol
+
+
+class ScriptedServer(_ScriptedPeer):
+    """
+    A websocket server on the fake network that plays Scripts, made by
+    :meth:`FakeReactor.serveWebSocket`::
+
+        server = reactor.serveWebSocket(
+            "wss://feed.example.com/v1",
+            Script(expectJSON({"op": "subscribe"}), sendJSON({"ok": True})),
+        )
+        ...  # run the client under test
+        server.assertDone()
+
+    The n-th connection plays the n-th Script.  After the last one, a new
+    connection plays the last Script again (``afterLast="repeat"``) or is
+    refused (``afterLast="refuse"``).  A step that meets something else
+    records a :class:`ScriptMismatch` and closes the connection with code
+    1011 (or drops it, with ``onMismatch="drop"``); ``assertDone()``, or the
+    cleanup of ``useFakeReactor``, fails the test with the report.
+
+    :ivar connections: every :class:`Connection` it accepted, in order.
+    """
+
+    otherSide: Role = "client"
+
+    def __init__(
+        self,
+        reactor: FakeReactor,
+        url: str,
+        *scripts: Script,
+        afterLast: AfterLast = "repeat",
+        onMismatch: OnMismatch = "close",
+        headers: dict[str, str] | None = None,
+        protocolOptions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(reactor, url, onMismatch)
+        if not scripts:
+            raise ValueError("serveWebSocket() needs at least one Script")
+        for number, script in enumerate(scripts, 1):
+            if not isinstance(script, Script):
+                raise TypeError(f"script {number} is {script!r}, not a Script")
+            script.checkRole("server")
+        if afterLast not in ("repeat", "refuse"):
+            raise ValueError(
+                f'afterLast must be "repeat" or "refuse", not {afterLast!r}'
+            )
+        self.scripts = scripts
+        self.afterLast = afterLast
+        self.headers = headers or {}
+        self._hangs = 0
+        _, host, port, _, _, _ = parse_url(url)
+        self._factory = _ServerFactory(self, url, reactor)
+        self._factory.protocol = _ServerProtocol
+        self._factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
+        self._listener = reactor._listenAt(host, port, self._factory)
+
+    def refuseNext(self, n: int = 1) -> None:
+        """
+        Refuse the next ``n`` connection attempts, as a full server would.
+        """
+        self._listener.refusals += n
+
+    def hangNext(self, n: int = 1) -> None:
+        """
+        Accept the next ``n`` TCP connections and never answer them.
+        """
+        self._hangs += n
+
+    def down(self, dropConnections: bool = True) -> None:
+        """
+        Stop listening: attempts are refused until :meth:`up`.  Open
+        connections are dropped, unless ``dropConnections`` is false.
+        """
+        self._listener.stopListening()
+        if dropConnections:
+            for connection in self.connections:
+                connection.drop()
+
+    def up(self) -> None:
+        """
+        Listen again after :meth:`down`.
+        """
+        self._listener.startListening()
+
+    def _nextScript(self) -> Script:
+        served = len(self._runs)
+        if served + 1 >= len(self.scripts) and self.afterLast == "refuse":
+            self._listener.refuseAll = True
+        return self.scripts[min(served, len(self.scripts) - 1)]
+
+    def _unused(self) -> list[str]:
+        unused = range(len(self._runs), len(self.scripts))
+        return [
+            f"{self.url}: script {n + 1} of {len(self.scripts)} was never played: "
+            f"only {len(self._runs)} connection(s) were made"
+            for n in unused
+        ]
+
+
+class _ClientProtocol(WebSocketClientProtocol):
+    """
+    A real Autobahn client protocol playing its ScriptedClient's Script.
+    """
+
+    owner: ScriptedClient
+    run: _Run
+
+    def connectionMade(self) -> None:
+        self.owner.connections.append(_connectionOf(self))
+        self.run = self.owner._startRun(self.owner.script, self)
+        super().connectionMade()
+
+    def onConnect(self, response: ConnectionResponse) -> None:
+        steps = self.run.positions
+        first = steps[0].step if steps else None
+        if isinstance(first, ExpectHandshake):
+            self.run.handshake(
+                first.checkResponse(response.headers, response.protocol),
+                "opening handshake response",
+            )
+
+    def onOpen(self) -> None:
+        self.run.play()
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.run.message(payload, isBinary)
+
+    def onPong(self, payload: bytes) -> None:
+        self.run.pong(payload)
+
+    def onClose(self, wasClean: bool, code: int, reason: str) -> None:
+        if hasattr(self, "run"):
+            self.run.closed(wasClean)
+
+    def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
+        self._failedWith = (code, reason)
+        super()._fail_connection(code, reason)
+
+
+class ScriptedClient(_ScriptedPeer):
+    """
+    A websocket client that plays a Script against the server under test,
+    made by :meth:`FakeReactor.connectWebSocket`::
+
+        reactor.listenTCP(9000, myServerFactory)
+        client = reactor.connectWebSocket(
+            "ws://chat.example.com:9000/room",
+            Script(sendJSON({"join": "lobby"}), expectJSON({"joined": "lobby"})),
+        )
+        reactor.flush()
+        client.assertDone()
+
+    :param subprotocols: the subprotocols the client offers.
+    :param headers: extra headers for the opening handshake.
+    """
+
+    otherSide: Role = "server"
+
+    def __init__(
+        self,
+        reactor: FakeReactor,
+        url: str,
+        script: Script,
+        onMismatch: OnMismatch = "close",
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        protocolOptions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(reactor, url, onMismatch)
+        if not isinstance(script, Script):
+            raise TypeError(f"connectWebSocket() needs a Script, got {script!r}")
+        script.checkRole("client")
+        self.script = script
+        factory = _ClientFactory(
+            self, url, reactor=reactor, protocols=subprotocols, headers=headers
+        )
+        factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
+        self.connector = reactor._connect(
+            factory.host, factory.port, factory, 30, tls=factory.isSecure
+        )
+
+
+class _ClientFactory(WebSocketClientFactory):
+    protocol = _ClientProtocol
+
+    def __init__(self, owner: ScriptedClient, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.owner = owner
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        protocol = cast(_ClientProtocol, super().buildProtocol(addr))
+        protocol.owner = self.owner
+        return protocol
+
+
+def _connectionOf(protocol: Any) -> Connection:
+    return cast(Connection, protocol.transport._connection)
+
+
+def _describeStep(step: Any) -> str:
+    for field in ("pattern", "expectation"):
+        value = getattr(step, field, None)
+        if value is not None:
+            return _describeStep(value) if field == "expectation" else describe(value)
+    return repr(step)
+
+
+def _describeMessage(message: Message) -> str:
+    if message.kind == "binary":
+        return f"binary {message.data.hex()} ({len(message.data)} bytes)"
+    try:
+        return renderJSON(message.json())
+    except ValueError:
+        return f"text {renderJSON(message.text)}"
+
+
+def _describeEnd(protocol: Any, wasClean: bool) -> str:
+    code = protocol.remoteCloseCode
+    if code is not None:
+        return f"the other side closed with {code}" + (
+            f' "{protocol.remoteCloseReason}"' if protocol.remoteCloseReason else ""
+        )
+    if wasClean:
+        return "the connection was closed"
+    return f"the connection was lost ({protocol.wasNotCleanReason})"
+
+
+def _indexOfMessage(transcript: Any, sender: Role, sequence: int) -> int | None:
+    """
+    Find the ``sequence``-th message (1-based) ``sender`` sent.
+    """
+    seen = 0
+    for index, event in enumerate(transcript):
+        if isinstance(event, TextMessage | BinaryMessage) and event.sender == sender:
+            seen += 1
+            if seen == sequence:
+                return index
+    return None
