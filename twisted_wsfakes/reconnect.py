@@ -49,14 +49,15 @@ from .network import (
     _Listener,
     _orClosing,
 )
+from .peers import ScriptedServer
 
 EndpointOutcome = Literal["pending", "connected", "failed", "cancelled"]
 SwitchState = Literal["down", "up"]
 
-#: What a connection attempt can be made to reach: a listening port from
-#: ``reactor.listenTCP``, a server protocol factory, or one server protocol.
-#: Scripted servers join this list with the scripts layer.
-ConnectTarget = IListeningPort | IProtocolFactory | IProtocol
+#: What a connection attempt can be made to reach: a scripted server from
+#: ``reactor.serveWebSocket``, a listening port from ``reactor.listenTCP``, a
+#: server protocol factory, or one server protocol.
+ConnectTarget = ScriptedServer | IListeningPort | IProtocolFactory | IProtocol
 
 #: The server address a client sees when it reaches a bare factory or
 #: protocol, which listens on no port.
@@ -104,6 +105,9 @@ class EndpointAttempt:
         server end is ``to``, or the endpoint's ``server`` when ``to`` is
         ``None``:
 
+        - a :class:`~twisted_wsfakes.ScriptedServer`
+          (``reactor.serveWebSocket``): the connection plays its next
+          Script, as a connection routed by the reactor would;
         - a listening port from ``reactor.listenTCP``: its factory builds the
           server protocol, and the client sees the port's address;
         - a protocol factory: it builds the server protocol;
@@ -126,8 +130,11 @@ class EndpointAttempt:
 
         :raises AttemptAlreadyResolved: if this attempt was already settled
             or cancelled.
-        :raises NothingToConnectTo: if there is no server end, the listening
-            port is not listening, or ``to`` is none of the kinds above.
+        :raises NothingToConnectTo: if there is no server end, the server
+            would refuse the connection (it is down, or set to refuse with
+            ``refuseNext`` or ``afterLast="refuse"``), or ``to`` is none of
+            the kinds above.  A test that wants the attempt refused calls
+            :meth:`fail`.
         """
         self._checkPending("succeed()")
         endpoint = self._endpoint
@@ -233,11 +240,14 @@ class _Target:
                 f"listening port, a server factory or a protocol, or give the "
                 f"FakeEndpoint a server"
             )
+        if isinstance(to, ScriptedServer):
+            to = to._listener
         if isinstance(to, _Listener):
-            if not to.listening:
+            refusing = _refusing(to)
+            if refusing is not None:
                 raise NothingToConnectTo(
-                    f"{where}: {to!r} is not listening (it was stopped or "
-                    f"taken down); call fail() to refuse the attempt instead"
+                    f"{where}: {to!r} {refusing}; call fail() to refuse the "
+                    f"attempt instead"
                 )
             return cls(_reachable(to.address), to.factory.buildProtocol)
         if IListeningPort.providedBy(to):
@@ -258,6 +268,19 @@ class _Target:
             f"{where}: cannot connect to {to!r}; pass a listening port from "
             f"reactor.listenTCP(), a server protocol factory or a protocol"
         )
+
+
+def _refusing(listener: _Listener) -> str | None:
+    """
+    Say why ``listener`` would refuse a connection now, if it would.
+    """
+    if not listener.listening:
+        return "is not listening (it was stopped or taken down)"
+    if listener.refuseAll:
+        return 'refuses every connection (its scripts are used up: afterLast="refuse")'
+    if listener.refusals:
+        return f"is set to refuse its next {listener.refusals} attempt(s) (refuseNext)"
+    return None
 
 
 def _reachable(address: Address) -> Address:
@@ -681,7 +704,8 @@ class ListenerSwitch:
     under test starts comes first.
 
     :param reactor: the reactor the port belongs to.
-    :param listener: the port ``reactor.listenTCP`` returned.
+    :param listener: the port ``reactor.listenTCP`` returned, or a
+        :class:`~twisted_wsfakes.ScriptedServer`.
     :param dropConnections: whether :meth:`down` cuts the port's open
         connections (no close frame, no FIN), as a crash would.
     :ivar history: each change made so far, as ``(time, "down" or "up")``.
@@ -691,10 +715,12 @@ class ListenerSwitch:
     def __init__(
         self,
         reactor: FakeReactor,
-        listener: IListeningPort,
+        listener: IListeningPort | ScriptedServer,
         *,
         dropConnections: bool = True,
     ) -> None:
+        if isinstance(listener, ScriptedServer):
+            listener = listener._listener
         if not isinstance(listener, _Listener) or listener.reactor is not reactor:
             raise OutageError(
                 f"{listener!r} is not a port of this FakeReactor; pass the "
@@ -803,7 +829,7 @@ class ListenerSwitch:
 
 def outage(
     reactor: FakeReactor,
-    listener: IListeningPort,
+    listener: IListeningPort | ScriptedServer,
     start: float,
     end: float,
     *,
