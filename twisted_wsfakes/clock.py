@@ -13,6 +13,8 @@ from twisted.internet.base import DelayedCall
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from zope.interface import implementer
 
+from .errors import NeverSettles
+
 
 class _ClockCall(DelayedCall):
     """
@@ -81,11 +83,18 @@ class Clock:
         ``delay()`` that would move a call into the past.
       - ``advance()`` called from inside a call it is running raises
         ``RuntimeError``: time would otherwise run backwards.
+      - ``advance()`` raises ``NeverSettles`` after ``sameInstantLimit``
+        calls in a row at one instant (a ``callLater(0)`` loop), where
+        Twisted's ``Clock`` would hang.
       - ``calls`` is a read-only, time-ordered list of the pending calls.
 
     As in Twisted's ``Clock``, an exception raised by a call propagates out of
     ``advance()``; the call counts as made and time stays at its due time.
     """
+
+    #: How many calls may run one after another at one instant before
+    #: ``advance()`` decides they will never stop.
+    sameInstantLimit = 100_000
 
     def __init__(self) -> None:
         self._now = 0.0
@@ -100,6 +109,7 @@ class Clock:
         self._heap: list[tuple[float, int]] = []
         self._pending: dict[int, _ClockCall] = {}
         self._advancing = False
+        self._lastRunAt: float | None = None
         # Bound once, for the same reason: three bound methods made per
         # callLater would be three more objects for the collector to walk.
         self._callHooks = (self._forget, self._schedule, self.seconds)
@@ -152,6 +162,9 @@ class Clock:
 
         :raises ValueError: if ``amount`` is negative.
         :raises RuntimeError: if called from inside a call it is running.
+        :raises NeverSettles: if ``sameInstantLimit`` calls run one after
+            another without time moving: something keeps rescheduling itself
+            with no delay, which would otherwise hang the test.
         """
         if amount < 0:
             raise ValueError(f"advance() needs an amount >= 0, got {amount!r}")
@@ -159,12 +172,29 @@ class Clock:
             raise RuntimeError("Clock.advance() called from inside a delayed call")
         end = self._now + amount
         self._advancing = True
+        sameInstant = 0
         try:
             while self._runNextDueBy(end):
-                pass
+                sameInstant = sameInstant + 1 if self._now == self._lastRunAt else 0
+                self._lastRunAt = self._now
+                if sameInstant >= self.sameInstantLimit:
+                    raise NeverSettles(self._livelockMessage())
         finally:
             self._advancing = False
         self._now = end
+
+    def _livelockMessage(self) -> str:
+        upcoming = ", ".join(
+            getattr(call.func, "__qualname__", repr(call.func))
+            for call in list(self._pending.values())[:3]
+            if call.time == self._now
+        )
+        return (
+            f"advance() ran {self.sameInstantLimit} calls in a row at "
+            f"t={self._now!r} without time moving; next due now: {upcoming}. "
+            "A call that reschedules itself with callLater(0) never lets a "
+            "fake clock move on (raise Clock.sameInstantLimit if this is meant)"
+        )
 
     def pump(self, timings: Iterable[float]) -> None:
         """

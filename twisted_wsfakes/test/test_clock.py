@@ -15,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from ..clock import Clock
+from ..errors import NeverSettles
 
 
 def _recorder(
@@ -430,6 +431,41 @@ class ClockErrorTests(SynchronousTestCase):
         self.assertEqual(self.clock.seconds(), 1.0)
         self.clock.advance(2)
         self.assertEqual(self.log, [("after", 2.0)])
+
+
+class LivelockTests(SynchronousTestCase):
+    """
+    A call that keeps rescheduling itself with no delay fails the advance
+    instead of hanging the test.
+    """
+
+    def test_zeroDelayLoopRaises(self) -> None:
+        """
+        After ``sameInstantLimit`` calls in a row at one instant, ``advance``
+        raises ``NeverSettles`` naming the time and the looping function.
+        """
+        clock = Clock()
+        clock.sameInstantLimit = 50
+
+        def spin() -> None:
+            clock.callLater(0, spin)
+
+        clock.callLater(1, spin)
+        error = self.assertRaises(NeverSettles, clock.advance, 5)
+        self.assertIn("50 calls in a row at t=1.0", str(error))
+        self.assertIn("spin", str(error))
+
+    def test_manyCallsAtOneInstantBelowTheLimit(self) -> None:
+        """
+        Calls at one instant up to the limit all run.
+        """
+        clock = Clock()
+        clock.sameInstantLimit = 50
+        ran: list[float] = []
+        for _ in range(50):
+            clock.callLater(1, lambda: ran.append(clock.seconds()))
+        clock.advance(1)
+        self.assertEqual(ran, [1.0] * 50)
 
 
 class GetDelayedCallsTests(SynchronousTestCase):
