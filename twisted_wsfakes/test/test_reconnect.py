@@ -1,0 +1,961 @@
+"""
+Tests for :mod:`twisted_wsfakes.reconnect`: ``FakeEndpoint``, the assertions
+on attempt times, outages, and the reconnecting clients of Twisted
+(``ClientService``, ``ReconnectingClientFactory``) and Autobahn
+(``Component``) timed exactly on the fake clock.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from autobahn.twisted.component import Component
+from autobahn.twisted.websocket import (
+    WebSocketServerFactory,
+    WebSocketServerProtocol,
+    connectWS,
+)
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.internet import error
+from twisted.internet.defer import CancelledError
+from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.interfaces import IAddress, IStreamClientEndpoint
+from twisted.internet.protocol import ClientFactory, Factory, ReconnectingClientFactory
+from twisted.python.failure import Failure
+from twisted.trial.unittest import FailTest, SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from ..errors import (
+    AttemptAlreadyResolved,
+    NoSuchAttempt,
+    NothingToConnectTo,
+    OutageError,
+    RetryMismatch,
+)
+from ..network import ConnectionAttempt, FakeReactor
+from ..reconnect import (
+    FakeEndpoint,
+    ListenerSwitch,
+    assertFollowsPolicy,
+    assertRetryDelays,
+    attemptTimes,
+    describeAttempts,
+    outage,
+    retryDelays,
+)
+from ..script import Script, expectText, sendText
+from ..testcase import useFakeReactor
+from ._autobahn import (
+    URL,
+    RecordingClientFactory,
+    RecordingClientProtocol,
+    clientFactory,
+    serverFactory,
+)
+from ._protocols import Recorder, RecorderFactory
+
+SIX_HOURS = 6 * 3600.0
+
+
+class _Counting(ClientFactory):
+    """
+    A client factory of :class:`Recorder` that keeps what it built.
+    """
+
+    protocol = Recorder
+
+    def __init__(self) -> None:
+        self.built: list[Recorder] = []
+
+    def buildProtocol(self, addr: IAddress | None) -> Recorder:
+        protocol = Recorder()
+        protocol.factory = self
+        self.built.append(protocol)
+        return protocol
+
+
+class _Greeter(RecordingClientProtocol):
+    """
+    Says hello as soon as the websocket is open.
+    """
+
+    def onOpen(self) -> None:
+        super().onOpen()
+        self.sendMessage(b"hello")
+
+
+class _Nothing(Factory):
+    """
+    A client factory that builds no protocol.
+    """
+
+    def buildProtocol(self, addr: IAddress | None) -> None:
+        return None
+
+
+def _refused(*times: float) -> list[ConnectionAttempt]:
+    """
+    Reactor attempts to example.com:80, all refused, at the given times.
+    """
+    return [ConnectionAttempt(t, "example.com", 80, "refused") for t in times]
+
+
+def _advanceToNextCall(reactor: FakeReactor) -> float:
+    """
+    Advance exactly to the one pending delayed call's due time.
+    """
+    [call] = reactor.getDelayedCalls()
+    reactor.advance(call.getTime() - reactor.seconds())
+    return reactor.seconds()
+
+
+class FakeEndpointTests(SynchronousTestCase):
+    """
+    Connecting through a :class:`FakeEndpoint` and settling the attempts.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = useFakeReactor(self)
+        self.factory = _Counting()
+
+    def test_interface(self) -> None:
+        """
+        A FakeEndpoint is a client endpoint.
+        """
+        self.assertTrue(verifyObject(IStreamClientEndpoint, FakeEndpoint(self.reactor)))
+
+    def test_connectRecordsPendingAttempt(self) -> None:
+        """
+        ``connect()`` records the time and factory of the attempt, starts the
+        factory, and returns a Deferred that waits however long the clock
+        runs.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        self.reactor.advance(2.5)
+        connecting = endpoint.connect(self.factory)
+        self.reactor.advance(3600)
+        self.assertNoResult(connecting)
+        [attempt] = endpoint.attempts
+        self.assertEqual(
+            (attempt.index, attempt.time, attempt.outcome), (0, 2.5, "pending")
+        )
+        self.assertIs(attempt.factory, self.factory)
+        self.assertEqual(self.factory.numPorts, 1)
+        self.assertEqual(self.factory.built, [])
+
+    def test_succeedToListener(self) -> None:
+        """
+        ``succeed()`` connects to the endpoint's listening port: the Autobahn
+        handshake has run when it returns, and the Deferred has the client
+        protocol, which sees the port's address as its peer.
+        """
+        server = self.reactor.listenTCP(9000, serverFactory(self.reactor))
+        endpoint = FakeEndpoint(self.reactor, server=server)
+        client = clientFactory(self.reactor)
+        connecting = endpoint.connect(client)
+        endpoint.attempts[0].succeed()
+        protocol: Any = self.successResultOf(connecting)
+        self.assertIs(protocol, client.built[0])
+        self.assertEqual(protocol.events[-1], ("open",))
+        attempt = endpoint.attempts[0]
+        self.assertEqual(attempt.outcome, "connected")
+        self.assertIs(attempt.protocol, protocol)
+        self.assertEqual(self.reactor.connections, [attempt.connection])
+        peer = protocol.transport.getPeer()
+        self.assertEqual((peer.host, peer.port), ("127.0.0.1", 9000))
+
+    def test_succeedToOtherTarget(self) -> None:
+        """
+        ``succeed(to=...)`` connects to what it is given instead of the
+        endpoint's server: a factory, or one protocol.
+        """
+        endpoint = FakeEndpoint(
+            self.reactor, server=self.reactor.listenTCP(9000, Factory())
+        )
+        endpoint.connect(self.factory)
+        endpoint.connect(self.factory)
+        servers = RecorderFactory()
+        endpoint.attempts[0].succeed(to=servers)
+        lone = Recorder()
+        endpoint.attempts[1].succeed(to=lone)
+        first, second = self.reactor.connections
+        self.assertIs(first.server, servers.built[0])
+        self.assertIs(second.server, lone)
+        self.assertTrue(lone.made)
+
+    def test_succeedToScriptedServer(self) -> None:
+        """
+        ``succeed()`` to a ScriptedServer plays its next Script on the new
+        connection: one Script per attempt, in order.
+        """
+        scripted = self.reactor.serveWebSocket(
+            URL,
+            Script(expectText("hello"), sendText("welcome")),
+            Script(expectText("hello"), sendText("welcome back")),
+        )
+        endpoint = FakeEndpoint(self.reactor, server=scripted)
+        client = clientFactory(self.reactor, protocol=_Greeter)
+        for index in range(2):
+            endpoint.connect(client)
+            endpoint.attempts[index].succeed()
+        self.assertEqual(
+            [protocol.messages for protocol in client.built],
+            [[(b"welcome", False)], [(b"welcome back", False)]],
+        )
+        scripted.assertDone()
+
+    def test_succeedFiresAfterConnectionMade(self) -> None:
+        """
+        The Deferred fires once the client protocol is connected, and bytes
+        it wrote then are delivered by the time ``succeed()`` returns.
+        """
+        endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
+        seen: list[bool] = []
+        connecting = endpoint.connect(self.factory)
+
+        def connected(protocol: Any) -> None:
+            seen.append(protocol.made)
+
+        connecting.addCallback(connected)
+        endpoint.attempts[0].succeed()
+        self.assertEqual(seen, [True])
+
+    def test_failRefusesByDefault(self) -> None:
+        """
+        ``fail()`` fails the Deferred with ``ConnectionRefusedError``, records
+        when, and stops the factory.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        connecting = endpoint.connect(self.factory)
+        self.reactor.advance(4)
+        endpoint.attempts[0].fail()
+        self.failureResultOf(connecting, error.ConnectionRefusedError)
+        attempt = endpoint.attempts[0]
+        self.assertEqual((attempt.outcome, attempt.endTime), ("failed", 4))
+        self.assertEqual(self.factory.numPorts, 0)
+
+    def test_failWithReason(self) -> None:
+        """
+        ``fail(reason)`` fails the Deferred with the given exception or
+        ``Failure``.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        timedOut = error.TimeoutError()
+        first = endpoint.connect(self.factory)
+        second = endpoint.connect(self.factory)
+        endpoint.attempts[0].fail(timedOut)
+        endpoint.attempts[1].fail(Failure(error.DNSLookupError("nowhere")))
+        self.assertIs(self.failureResultOf(first).value, timedOut)
+        self.failureResultOf(second, error.DNSLookupError)
+
+    def test_cancelRecorded(self) -> None:
+        """
+        Cancelling the Deferred marks the attempt cancelled, fails the
+        Deferred with ``CancelledError``, and stops the factory.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        connecting = endpoint.connect(self.factory)
+        self.reactor.advance(7)
+        connecting.cancel()
+        self.failureResultOf(connecting, CancelledError)
+        attempt = endpoint.attempts[0]
+        self.assertEqual((attempt.outcome, attempt.endTime), ("cancelled", 7))
+        self.assertEqual(self.factory.numPorts, 0)
+
+    def test_connectionLostRecordsEndTime(self) -> None:
+        """
+        When a connected attempt's connection is lost, its end time is
+        recorded and the factory is stopped.
+        """
+        endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
+        endpoint.connect(self.factory)
+        endpoint.attempts[0].succeed()
+        self.assertIsNone(endpoint.attempts[0].endTime)
+        self.assertEqual(self.factory.numPorts, 1)
+        self.reactor.advance(12)
+        connection = endpoint.attempts[0].connection
+        assert connection is not None
+        connection.drop()
+        self.reactor.flush()
+        self.assertEqual(endpoint.attempts[0].endTime, 12)
+        self.assertEqual(self.factory.numPorts, 0)
+
+    def test_factoryBuildsNothing(self) -> None:
+        """
+        When the client factory builds no protocol, ``succeed()`` fails the
+        attempt with ``NoProtocol``, as Twisted's endpoints do.
+        """
+        endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
+        connecting = endpoint.connect(_Nothing())
+        endpoint.attempts[0].succeed()
+        self.failureResultOf(connecting, error.NoProtocol)
+        self.assertEqual(endpoint.attempts[0].outcome, "failed")
+        self.assertEqual(self.reactor.connections, [])
+
+    def test_attemptsSequence(self) -> None:
+        """
+        ``attempts`` indexes from either end, slices, and iterates.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        for _ in range(3):
+            endpoint.connect(self.factory)
+        self.assertEqual(endpoint.attempts[-1].index, 2)
+        self.assertEqual([a.index for a in endpoint.attempts[1:]], [1, 2])
+        self.assertEqual([a.index for a in endpoint.attempts], [0, 1, 2])
+
+
+class BadInputTests(SynchronousTestCase):
+    """
+    Misuse of the endpoint and its attempts raises an error that says what
+    was wrong.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = useFakeReactor(self)
+        self.endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
+        self.connecting = self.endpoint.connect(_Counting())
+
+    def test_succeedTwice(self) -> None:
+        """
+        Settling an attempt a second time is refused.
+        """
+        self.endpoint.attempts[0].succeed()
+        failure = self.assertRaises(
+            AttemptAlreadyResolved, self.endpoint.attempts[0].succeed
+        )
+        self.assertEqual(
+            str(failure),
+            "succeed() on attempt 0 (connect() at 0): it already connected; "
+            "an attempt is settled once",
+        )
+        self.assertRaises(AttemptAlreadyResolved, self.endpoint.attempts[0].fail)
+
+    def test_failTwice(self) -> None:
+        """
+        Failing a failed attempt is refused.
+        """
+        self.endpoint.attempts[0].fail()
+        self.failureResultOf(self.connecting)
+        self.assertRaises(AttemptAlreadyResolved, self.endpoint.attempts[0].fail)
+
+    def test_actOnCancelled(self) -> None:
+        """
+        Settling an attempt the code under test cancelled is refused, saying
+        it was cancelled.
+        """
+        self.connecting.cancel()
+        self.failureResultOf(self.connecting, CancelledError)
+        failure = self.assertRaises(
+            AttemptAlreadyResolved, self.endpoint.attempts[0].succeed
+        )
+        self.assertIn("it was cancelled by the code under test", str(failure))
+
+    def test_succeedWithNothing(self) -> None:
+        """
+        ``succeed()`` with no target on an endpoint without a server says so.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        endpoint.connect(_Counting())
+        failure = self.assertRaises(NothingToConnectTo, endpoint.attempts[0].succeed)
+        self.assertIn("succeed() on attempt 0 has nothing to connect to", str(failure))
+        self.assertEqual(endpoint.attempts[0].outcome, "pending")
+
+    def test_succeedToStoppedListener(self) -> None:
+        """
+        ``succeed()`` to a port that is not listening says so, and leaves the
+        attempt pending.
+        """
+        server = self.reactor.listenTCP(9000, Factory())
+        server.stopListening()
+        failure = self.assertRaises(
+            NothingToConnectTo, self.endpoint.attempts[0].succeed, server
+        )
+        self.assertIn("is not listening", str(failure))
+        self.assertEqual(self.endpoint.attempts[0].outcome, "pending")
+
+    def test_succeedToRefusingScriptedServer(self) -> None:
+        """
+        ``succeed()`` to a ScriptedServer set to refuse says so, and leaves
+        the attempt pending and the refusal for the next routed connection.
+        """
+        scripted = self.reactor.serveWebSocket(URL, Script(sendText("hi")))
+        scripted.refuseNext()
+        endpoint = FakeEndpoint(self.reactor, server=scripted)
+        client = clientFactory(self.reactor)
+        endpoint.connect(client)
+        failure = self.assertRaises(NothingToConnectTo, endpoint.attempts[0].succeed)
+        self.assertIn(
+            "is set to refuse its next 1 attempt(s) (refuseNext); call fail()",
+            str(failure),
+        )
+        self.assertEqual(endpoint.attempts[0].outcome, "pending")
+        self.reactor.connectTCP("feed.example.com", 9000, _Counting())
+        self.reactor.flush()
+        self.assertEqual(self.reactor.attempts[-1].outcome, "refused")
+        endpoint.attempts[0].succeed()
+        self.assertEqual(client.built[0].messages, [(b"hi", False)])
+
+    def test_succeedToSomethingElse(self) -> None:
+        """
+        ``succeed()`` to an object that is no kind of server says what it
+        takes.
+        """
+        failure = self.assertRaises(
+            NothingToConnectTo, self.endpoint.attempts[0].succeed, "localhost:9000"
+        )
+        self.assertIn("cannot connect to 'localhost:9000'", str(failure))
+
+    def test_succeedToConnectedProtocol(self) -> None:
+        """
+        A protocol instance serves one connection only.
+        """
+        lone = Recorder()
+        self.endpoint.connect(_Counting())
+        self.endpoint.attempts[0].succeed(to=lone)
+        failure = self.assertRaises(
+            NothingToConnectTo, self.endpoint.attempts[1].succeed, lone
+        )
+        self.assertIn("already has a connection", str(failure))
+
+    def test_noSuchAttempt(self) -> None:
+        """
+        An index past the attempts says how many there are.
+        """
+        failure = self.assertRaises(NoSuchAttempt, lambda: self.endpoint.attempts[1])
+        self.assertEqual(
+            str(failure),
+            "no attempt 1: connect() was called once (attempts[0] to attempts[0], "
+            "or -1 to -1)",
+        )
+        self.assertIsInstance(failure, IndexError)
+
+    def test_noAttemptYet(self) -> None:
+        """
+        Asking for an attempt before any ``connect()`` says none was made.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        failure = self.assertRaises(NoSuchAttempt, lambda: endpoint.attempts[-1])
+        self.assertEqual(
+            str(failure), "no attempt -1: connect() has not been called yet"
+        )
+
+
+class AttemptAssertionTests(SynchronousTestCase):
+    """
+    Checking attempt times against delays and policies.
+    """
+
+    def test_timesAndDelays(self) -> None:
+        """
+        ``attemptTimes`` and ``retryDelays`` give the start times and the
+        gaps between them.
+        """
+        attempts = _refused(0, 1.5, 3.75)
+        self.assertEqual(attemptTimes(attempts), [0, 1.5, 3.75])
+        self.assertEqual(retryDelays(attempts), [1.5, 2.25])
+        self.assertEqual(retryDelays([]), [])
+
+    def test_assertRetryDelaysPasses(self) -> None:
+        """
+        Delays that match, within the tolerance, pass.
+        """
+        assertRetryDelays(_refused(0, 1.5, 3.75), [1.5, 2.25])
+        assertRetryDelays(_refused(0, 1.5, 3.75), [1.5, 2.2], tolerance=0.1)
+        assertRetryDelays([], [])
+
+    def test_assertRetryDelaysReport(self) -> None:
+        """
+        A delay off by more than the tolerance fails with a table of every
+        attempt, marking the wrong one.
+        """
+        failure = self.assertRaises(
+            RetryMismatch,
+            assertRetryDelays,
+            _refused(0, 1.5, 3.75, 7.125),
+            [1.5, 2.0, 3.375],
+        )
+        self.assertEqual(
+            str(failure),
+            "retry delays (start to start) differ from the expected ones"
+            " (tolerance 1e-09):\n"
+            "  #  time   outcome                 delay  expected\n"
+            "  0  0      refused example.com:80  -      -\n"
+            "  1  1.5    refused example.com:80  1.5    1.5\n"
+            "  2  3.75   refused example.com:80  2.25   2         <- off by +0.25\n"
+            "  3  7.125  refused example.com:80  3.375  3.375",
+        )
+
+    def test_assertRetryDelaysTooFew(self) -> None:
+        """
+        Fewer attempts than expected fails, listing the missing delays.
+        """
+        failure = self.assertRaises(
+            RetryMismatch, assertRetryDelays, _refused(0, 1), [1, 2]
+        )
+        self.assertEqual(
+            str(failure).splitlines()[1:],
+            [
+                "expected 2 delay(s), got 1 (from 2 attempt(s)):",
+                "  #  time  outcome                 delay  expected",
+                "  0  0     refused example.com:80  -      -",
+                "  1  1     refused example.com:80  1      1",
+                "  -  -     (no attempt)            -      2         <- missing",
+            ],
+        )
+
+    def test_assertRetryDelaysTooMany(self) -> None:
+        """
+        More attempts than expected fails, marking the extra ones.
+        """
+        failure = self.assertRaises(
+            RetryMismatch, assertRetryDelays, _refused(0, 1, 3), [1]
+        )
+        self.assertIn("expected 1 delay(s), got 2 (from 3 attempt(s))", str(failure))
+        self.assertIn(
+            "2  3     refused example.com:80  2      -         <- not expected",
+            str(failure),
+        )
+
+    def test_mismatchIsATestFailure(self) -> None:
+        """
+        A mismatch is reported as a test failure, by trial and by pytest.
+        """
+        self.assertTrue(issubclass(RetryMismatch, FailTest))
+        self.assertTrue(issubclass(RetryMismatch, AssertionError))
+
+    def test_badTolerance(self) -> None:
+        """
+        A negative tolerance is refused.
+        """
+        self.assertRaises(ValueError, assertRetryDelays, [], [], -1)
+        self.assertRaises(ValueError, assertFollowsPolicy, [], float, -1)
+
+    def test_followsPolicy(self) -> None:
+        """
+        Waits that are ``policy(n)`` for the n-th failure in a row pass;
+        a wrong one fails naming the policy call it was checked against.
+        """
+        policy = backoffPolicy(jitter=lambda: 0)
+        assertFollowsPolicy(_refused(0, 1.5, 3.75, 7.125), policy)
+        failure = self.assertRaises(
+            RetryMismatch, assertFollowsPolicy, _refused(0, 1.5, 3.5), policy
+        )
+        self.assertIn(
+            "  2  3.5   refused example.com:80  2     policy(2)=2.25  <- off by -0.25",
+            str(failure),
+        )
+
+    def test_followsPolicyAfterConnection(self) -> None:
+        """
+        After a connected attempt the failure count starts again, and the
+        wait runs from the moment the connection was lost.
+        """
+        reactor = useFakeReactor(self)
+        policy = backoffPolicy(jitter=lambda: 0)
+        endpoint = FakeEndpoint(reactor, server=RecorderFactory())
+        service = ClientService(
+            endpoint, _Counting(), retryPolicy=policy, clock=reactor
+        )
+        service.startService()
+        endpoint.attempts[0].fail()
+        reactor.advance(policy(1))
+        endpoint.attempts[1].succeed()
+        reactor.advance(100)
+        connection = endpoint.attempts[1].connection
+        assert connection is not None
+        connection.drop()
+        reactor.flush()
+        reactor.advance(policy(1))
+        self.assertEqual(attemptTimes(endpoint.attempts), [0, 1.5, 103])
+        assertFollowsPolicy(endpoint.attempts, policy)
+        failure = self.assertRaises(
+            RetryMismatch,
+            assertFollowsPolicy,
+            endpoint.attempts,
+            backoffPolicy(jitter=lambda: 1),
+        )
+        self.assertIn("connected, lost at 101.5", str(failure))
+        service.stopService()
+
+    def test_followsPolicyUnknownEnd(self) -> None:
+        """
+        An attempt whose end is not known, followed by another, cannot be
+        checked against a policy, and says so.
+        """
+        timedOut = [
+            ConnectionAttempt(0, "example.com", 80, "timed out"),
+            ConnectionAttempt(31, "example.com", 80, "refused"),
+        ]
+        failure = self.assertRaises(
+            ValueError, assertFollowsPolicy, timedOut, lambda n: 1.0
+        )
+        self.assertIn("cannot tell when the attempt at 0 (timed out", str(failure))
+
+    def test_describeAttempts(self) -> None:
+        """
+        ``describeAttempts`` lists endpoint attempts with time, outcome and
+        delay.
+        """
+        reactor = useFakeReactor(self)
+        endpoint = FakeEndpoint(reactor, server=RecorderFactory())
+        refused = endpoint.connect(_Counting())
+        endpoint.attempts[0].fail()
+        reactor.advance(2)
+        endpoint.connect(_Counting())
+        cancelled = endpoint.connect(_Counting())
+        cancelled.cancel()
+        endpoint.attempts[1].succeed()
+        self.failureResultOf(refused, error.ConnectionRefusedError)
+        self.failureResultOf(cancelled, CancelledError)
+        self.assertEqual(
+            describeAttempts(endpoint.attempts),
+            "  #  time  outcome                          delay\n"
+            "  0  0     failed (ConnectionRefusedError)  -\n"
+            "  1  2     connected                        2\n"
+            "  2  2     cancelled                        0",
+        )
+
+
+class OutageTests(SynchronousTestCase):
+    """
+    Taking a listening port down and bringing it back.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = useFakeReactor(self)
+        self.server = self.reactor.listenTCP(9000, RecorderFactory())
+
+    def connect(self) -> Recorder:
+        """
+        Connect a client to the port through the reactor, and flush.
+        """
+        factory = _Counting()
+        self.reactor.connectTCP("example.com", 9000, factory)
+        self.reactor.flush()
+        return factory.built[0] if factory.built else Recorder()
+
+    def test_downRefusesAndDrops(self) -> None:
+        """
+        A port taken down refuses new connections and drops the open ones.
+        """
+        client = self.connect()
+        switch = ListenerSwitch(self.reactor, self.server)
+        switch.down()
+        self.assertFalse(switch.isUp)
+        self.assertIsInstance(client.lost[0].value, error.ConnectionLost)
+        self.connect()
+        self.assertEqual(
+            [a.outcome for a in self.reactor.attempts], ["connected", "refused"]
+        )
+
+    def test_downKeepsConnections(self) -> None:
+        """
+        With ``dropConnections=False``, open connections outlive the port.
+        """
+        client = self.connect()
+        ListenerSwitch(self.reactor, self.server, dropConnections=False).down()
+        self.assertEqual(client.lost, [])
+
+    def test_upAcceptsAgain(self) -> None:
+        """
+        A port brought back up accepts connections again.
+        """
+        switch = ListenerSwitch(self.reactor, self.server)
+        switch.down()
+        self.reactor.advance(5)
+        switch.up()
+        self.connect()
+        self.assertEqual(self.reactor.attempts[-1].outcome, "connected")
+        self.assertEqual(switch.history, [(0, "down"), (5, "up")])
+
+    def test_scheduleRunsAtExactTimes(self) -> None:
+        """
+        Scheduled changes happen at their clock times.
+        """
+        switch = outage(self.reactor, self.server, start=10, end=25)
+        self.reactor.advance(9.5)
+        self.assertTrue(switch.isUp)
+        self.reactor.advance(0.5)
+        self.assertFalse(switch.isUp)
+        self.reactor.advance(15)
+        self.assertTrue(switch.isUp)
+        self.assertEqual(switch.history, [(10, "down"), (25, "up")])
+
+    def test_switchMisuse(self) -> None:
+        """
+        Going down when down, up when up, or scheduling an impossible
+        sequence is refused with what was wrong.
+        """
+        switch = ListenerSwitch(self.reactor, self.server)
+        self.assertIn("it is up", str(self.assertRaises(OutageError, switch.up)))
+        switch.down()
+        self.assertIn(
+            "it is down since 0", str(self.assertRaises(OutageError, switch.down))
+        )
+        self.reactor.advance(5)
+        for changes, message in [
+            ([(4.0, "up")], "that is before 5"),
+            ([(6.0, "down")], "the port is down already by then"),
+            ([(6.0, "up"), (5.5, "down")], "that is before 6"),
+            ([(6.0, "sideways")], 'must be "down" or "up"'),
+        ]:
+            failure = self.assertRaises(OutageError, switch.schedule, changes)
+            self.assertIn(message, str(failure))
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+    def test_outageMisuse(self) -> None:
+        """
+        An outage that ends before it starts, or a port of another reactor,
+        is refused.
+        """
+        self.assertRaises(OutageError, outage, self.reactor, self.server, 5, 5)
+        other = FakeReactor()
+        self.assertRaises(OutageError, ListenerSwitch, other, self.server)
+
+    def test_scriptedServerOutage(self) -> None:
+        """
+        A ScriptedServer can be taken down and brought back like a port.
+        """
+        url = "ws://feed.example.com:9002/v1"
+        scripted = self.reactor.serveWebSocket(url, Script(sendText("hi")))
+        switch = outage(self.reactor, scripted, start=1, end=2)
+        client = clientFactory(self.reactor, url)
+        self.reactor.advance(1)
+        connectWS(client)
+        self.reactor.advance(1)
+        connectWS(client)
+        self.reactor.flush()
+        self.assertEqual(
+            [a.outcome for a in self.reactor.attempts], ["refused", "connected"]
+        )
+        self.assertEqual(client.built[0].messages, [(b"hi", False)])
+        self.assertEqual(switch.history, [(1, "down"), (2, "up")])
+
+    def test_sixHourOutage(self) -> None:
+        """
+        A ``ClientService`` whose server is away for six hours retries on its
+        policy the whole time, then reconnects, websocket and all, at the
+        first retry after the server is back: in milliseconds.
+        """
+        reactor = self.reactor
+        server = reactor.listenTCP(9001, serverFactory(reactor))
+        policy = backoffPolicy(initialDelay=1.0, maxDelay=60, jitter=lambda: 0)
+        factory: RecordingClientFactory = clientFactory(reactor)
+        endpoint = TCP4ClientEndpoint(reactor, "feed.example.com", 9001)
+        service = ClientService(endpoint, factory, retryPolicy=policy, clock=reactor)
+        service.startService()
+        reactor.flush()
+        outage(reactor, server, start=10, end=10 + SIX_HOURS)
+
+        reactor.advance(10 + SIX_HOURS)
+        back = _advanceToNextCall(reactor)
+
+        first, *retries, last = reactor.attempts
+        self.assertEqual(first.outcome, "connected")
+        self.assertEqual({a.outcome for a in retries}, {"refused"})
+        self.assertEqual(last.outcome, "connected")
+        self.assertEqual(last.time, back)
+        self.assertLess(retries[-1].time, 10 + SIX_HOURS)
+        self.assertGreater(len(retries), SIX_HOURS / 60)
+        assertFollowsPolicy(reactor.attempts, policy)
+        protocol: Any = self.successResultOf(service.whenConnected())
+        self.assertIs(protocol, factory.built[1])
+        self.assertEqual(protocol.events[-1], ("open",))
+        service.stopService()
+        reactor.flush()
+
+
+class _ReconnectingClient(RecordingClientProtocol):
+    """
+    Resets its factory's back-off once the websocket is open, as a
+    ``ReconnectingClientFactory`` user should.
+    """
+
+    def onOpen(self) -> None:
+        self.factory.resetDelay()
+        super().onOpen()
+
+
+class _ReconnectingFactory(ReconnectingClientFactory, RecordingClientFactory):
+    """
+    Autobahn's client factory with Twisted's reconnection mixed in.
+    """
+
+
+class ReconnectingClientFactoryTests(SynchronousTestCase):
+    """
+    ``ReconnectingClientFactory`` retry times, exactly.
+    """
+
+    def test_retryTimes(self) -> None:
+        """
+        With jitter off and the reactor as its clock, the factory's retries
+        come 1, 2, 4, 8, then 10 seconds apart (the cap), and the first one
+        after the server is back opens the websocket.
+        """
+        reactor = useFakeReactor(self)
+        factory = _ReconnectingFactory(URL, reactor=reactor)
+        factory.protocol = _ReconnectingClient
+        factory.clock = reactor  # type: ignore[assignment]
+        factory.jitter = 0
+        factory.factor = 2
+        factory.maxDelay = 10
+        server = reactor.listenTCP(9000, serverFactory(reactor))
+        switch = ListenerSwitch(reactor, server)
+        switch.down()
+        switch.schedule([(30, "up")])
+        connectWS(factory)
+        reactor.advance(30)
+        self.assertEqual(attemptTimes(reactor.attempts), [0, 1, 3, 7, 15, 25])
+        _advanceToNextCall(reactor)
+        assertRetryDelays(reactor.attempts, [1, 2, 4, 8, 10, 10])
+        self.assertEqual(reactor.attempts[-1].outcome, "connected")
+        self.assertEqual(factory.built[0].events[-1], ("open",))
+        self.assertEqual(factory.delay, factory.initialDelay)
+        factory.stopTrying()
+
+
+class _WampRouter(WebSocketServerProtocol):
+    """
+    Just enough of a WAMP router for a session to join and leave: it
+    welcomes a HELLO and answers a GOODBYE.
+    """
+
+    def onConnect(self, request: Any) -> str:
+        return "wamp.2.json"
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        message = json.loads(payload)
+        if message[0] == 1:
+            reply: list[Any] = [2, 1, {"roles": {"broker": {}, "dealer": {}}}]
+        elif message[0] == 6:
+            reply = [6, {}, "wamp.close.goodbye_and_out"]
+        else:
+            return
+        self.sendMessage(json.dumps(reply).encode())
+
+
+def _routerFactory() -> WebSocketServerFactory:
+    """
+    A websocket server factory of :class:`_WampRouter`.
+    """
+    factory = WebSocketServerFactory("ws://router.example.com:8080/ws")
+    factory.protocol = _WampRouter
+    return factory
+
+
+def _component(**transport: Any) -> Component:
+    """
+    An Autobahn component with one websocket transport to the router's URL,
+    JSON only, jitter off.
+    """
+    config = {
+        "url": "ws://router.example.com:8080/ws",
+        "serializers": ["json"],
+        "retry_delay_jitter": 0,
+        **transport,
+    }
+    return Component(transports=[config], realm="realm1")
+
+
+class ComponentTests(SynchronousTestCase):
+    """
+    Autobahn's ``Component`` reconnection, timed on the fake clock.
+
+    The component sleeps with ``txaio.sleep``, which schedules on
+    ``txaio.config.loop``: ``useFakeReactor`` points that at the reactor.
+    Its first attempt is itself a zero-second sleep, so it is made by
+    ``reactor.advance(0)``, not by ``start()``.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = useFakeReactor(self, checkPendingCalls=True)
+
+    def test_retryTimesAndJoin(self) -> None:
+        """
+        The component's retries wait ``initial_retry_delay`` times
+        ``retry_delay_growth`` to the n-th power, capped: the same shape as
+        ``backoffPolicy``.  The first retry after the router is back joins.
+        """
+        reactor = self.reactor
+        component = _component(
+            initial_retry_delay=1.5, retry_delay_growth=2, max_retry_delay=10
+        )
+        joined: list[float] = []
+        component.on("join", lambda session, details: joined.append(reactor.seconds()))
+        switch = ListenerSwitch(reactor, reactor.listenTCP(8080, _routerFactory()))
+        switch.down()
+        switch.schedule([(25, "up")])
+        done = component.start(reactor)
+        self.assertEqual(reactor.attempts, [])
+        reactor.advance(25)
+        _advanceToNextCall(reactor)
+        assertRetryDelays(reactor.attempts, [3, 6, 10, 10])
+        assertFollowsPolicy(
+            reactor.attempts, backoffPolicy(1.5, 10, 2, jitter=lambda: 0)
+        )
+        self.assertEqual(joined, [29])
+        stopping = component.stop()
+        self.reactor.flush()
+        self.successResultOf(stopping)
+        self.assertIsNone(self.successResultOf(done))
+
+    def test_maxRetries(self) -> None:
+        """
+        With ``max_retries=2`` the component makes three attempts, then its
+        ``start()`` Deferred fails.
+        """
+        component = _component(
+            max_retries=2, initial_retry_delay=1, retry_delay_growth=3
+        )
+        done = component.start(self.reactor)
+        self.reactor.advance(0)
+        self.reactor.advance(3)
+        self.reactor.advance(9)
+        assertRetryDelays(self.reactor.attempts, [3, 9])
+        failure = self.failureResultOf(done, RuntimeError)
+        self.assertIn("Exhausted all transport connect attempts", str(failure.value))
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+    def test_fakeEndpointTransport(self) -> None:
+        """
+        A component can be given a FakeEndpoint as its transport's endpoint:
+        the test settles each attempt, here failing the first and connecting
+        the retry, 1.5 times ``initial_retry_delay`` later, to a router.
+        """
+        joined: list[float] = []
+        endpoint = FakeEndpoint(self.reactor, server=_routerFactory())
+        component = _component(endpoint=endpoint, initial_retry_delay=2)
+        component.on("join", lambda s, d: joined.append(self.reactor.seconds()))
+        done = component.start(self.reactor)
+        self.reactor.advance(0)
+        endpoint.attempts[0].fail()
+        self.reactor.advance(3)
+        endpoint.attempts[1].succeed()
+        self.assertEqual(joined, [3])
+        assertRetryDelays(endpoint.attempts, [3])
+        stopping = component.stop()
+        self.reactor.flush()
+        self.successResultOf(stopping)
+        self.assertIsNone(self.successResultOf(done))
+
+    def test_stopWhileConnecting(self) -> None:
+        """
+        Autobahn (26.10) quirk, shown so tests can allow for it: ``stop()``
+        while an attempt is in flight finishes the component at once but
+        neither cancels the attempt nor ends the retry loop; when that
+        attempt then fails, the component tries again.
+        """
+        endpoint = FakeEndpoint(self.reactor)
+        component = _component(endpoint=endpoint, initial_retry_delay=2)
+        done = component.start(self.reactor)
+        self.reactor.advance(0)
+        self.successResultOf(component.stop())
+        self.assertIsNone(self.successResultOf(done))
+        self.assertEqual(endpoint.attempts[0].outcome, "pending")
+        endpoint.attempts[0].fail()
+        self.reactor.advance(0)
+        self.reactor.advance(3)
+        self.assertEqual(attemptTimes(endpoint.attempts), [0, 3])
+        self.assertEqual(endpoint.attempts[1].outcome, "pending")
