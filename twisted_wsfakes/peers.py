@@ -4,7 +4,10 @@ Scripted websocket peers: real Autobahn protocols that play a Script.
 
 from __future__ import annotations
 
+import traceback
 from collections import deque
+from collections.abc import Mapping
+from textwrap import indent
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from autobahn.twisted.websocket import (
@@ -88,6 +91,9 @@ class _Run:
         self.timer: IDelayedCall | None = None
         self.mismatch: ScriptMismatch | None = None
         self.ended: str | None = None
+        # Set once a close step sent our close frame: data messages after it
+        # are ignored, as the close step says.
+        self.closing = False
 
     @property
     def connection(self) -> Connection:
@@ -110,7 +116,7 @@ class _Run:
 
     def message(self, payload: bytes, isBinary: bool) -> None:
         self.received += 1
-        if self.mismatch is not None:
+        if self.mismatch is not None or self.closing:
             return
         self.inbox.append((self.received, Message.fromFrame(payload, isBinary)))
         self.play()
@@ -126,18 +132,28 @@ class _Run:
             self.timer.cancel()
         protocol = self.protocol
         self.ended = _describeEnd(protocol, wasClean)
-        if self.mismatch is not None or self.finished:
+        if self.mismatch is not None:
             return
         failed = getattr(protocol, "_failedWith", None)
         if failed is not None and failed[0] in _PROTOCOL_ERRORS:
             code, reason = failed
             self.fail(
-                self._current,
+                None if self.finished else self._current,
                 None,
                 [],
                 problem=f"{_PROTOCOL_ERRORS[code]} from the other side: {reason} "
                 f"(the peer failed the connection with close code {code})",
             )
+            return
+        if self.finished:
+            last = self.positions[-1] if self.positions else None
+            if last is not None and isinstance(last.step, Close) and not wasClean:
+                self.fail(
+                    last,
+                    None,
+                    [],
+                    problem=f"no close frame answered ours: {self.ended}",
+                )
             return
         step = self._current.step
         if isinstance(step, ExpectClose):
@@ -185,6 +201,15 @@ class _Run:
         elif isinstance(step, InAnyOrder):
             return self._playGroup(position, step)
         elif isinstance(step, ExpectClose):
+            if self.inbox:
+                sequence, message = self.inbox.popleft()
+                self.fail(
+                    position,
+                    _describeMessage(message),
+                    [],
+                    problem=f"a message came before the close frame {step!r} waits for",
+                    sequence=sequence,
+                )
             return False
         elif hasattr(step, "check"):
             return self._playExpectation(position, step)
@@ -199,9 +224,10 @@ class _Run:
         elif isinstance(step, Close):
             reason = step.reason.encode("utf-8") if step.reason else None
             protocol.sendCloseFrame(code=step.code, reasonUtf8=reason, isReply=False)
+            self.closing = True
         elif isinstance(step, Drop):
             self.cursor += 1
-            self.connection.drop()
+            protocol.transport.abortConnection()
             return False
         elif isinstance(step, Stall):
             self.cursor += 1
@@ -239,11 +265,12 @@ class _Run:
         try:
             answer = step.sendStepFor(step.fn(message))
         except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
+            trace = indent("".join(traceback.format_exception(e)).rstrip(), "    ")
             self.fail(
                 position,
                 _describeMessage(message),
                 [],
-                problem=f"the reply function raised {type(e).__name__}: {e}",
+                problem=f"the reply function raised {type(e).__name__}: {e}\n{trace}",
                 sequence=sequence,
             )
             return False
@@ -303,11 +330,10 @@ class _Run:
             self._report(position, got, differences, problem, sequence)
         )
         protocol = self.protocol
-        if (
-            self.owner.onMismatch == "drop"
-            or protocol.state == protocol.STATE_CONNECTING
-        ):
-            self.connection.drop()
+        # A server still in its opening handshake refuses it with 400
+        # (_ServerProtocol.onConnect), unless told to drop.
+        if self.owner.onMismatch == "drop":
+            protocol.transport.abortConnection()
         elif protocol.state == protocol.STATE_OPEN:
             protocol.sendCloseFrame(
                 code=1011, reasonUtf8=b"script mismatch", isReply=False
@@ -394,8 +420,7 @@ class _ScriptedPeer:
         self.onMismatch = onMismatch
         self.connections: list[Connection] = []
         self._runs: list[_Run] = []
-        self._reported: set[int] = set()
-        reactor._scriptedPeers.append(self)
+        self._reported: set[tuple[object, ...]] = set()
 
     @property
     def transcripts(self) -> list[Any]:
@@ -412,19 +437,32 @@ class _ScriptedPeer:
             before: mismatches, then scripts stopped half way, then scripts
             never used.
         """
-        problems = self._problems()
-        self._reported.update(range(len(problems) + len(self._reported)))
+        problems = [
+            (k, text) for k, text in self._problems() if k not in self._reported
+        ]
+        self._reported.update(key for key, _ in problems)
         if problems:
-            raise ScriptMismatch("\n\n".join(problems))
+            raise ScriptMismatch("\n\n".join(text for _, text in problems))
 
-    def _problems(self) -> list[str]:
-        found = [str(run.mismatch) for run in self._runs if run.mismatch is not None]
-        found += [text for run in self._runs if (text := run.unfinished()) is not None]
-        found += self._unused()
-        return [p for i, p in enumerate(found) if i not in self._reported]
+    def _problems(self) -> list[tuple[tuple[object, ...], str]]:
+        """
+        Every problem so far, each with a key that stays the same while the
+        problem does, so ``assertDone`` reports each one once.
+        """
+        found: list[tuple[tuple[object, ...], str]] = [
+            (("mismatch", run.number), str(run.mismatch))
+            for run in self._runs
+            if run.mismatch is not None
+        ]
+        found += [
+            (("unfinished", run.number, run.cursor), text)
+            for run in self._runs
+            if (text := run.unfinished()) is not None
+        ]
+        return found + self._unused()
 
-    def _unused(self) -> list[str]:
-        return []
+    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
+        raise NotImplementedError
 
     def _startRun(
         self,
@@ -443,6 +481,7 @@ class _ServerProtocol(WebSocketServerProtocol):
 
     owner: ScriptedServer
     run: _Run
+    _rejectHeaders: Mapping[str, str] | None = None
 
     def connectionMade(self) -> None:
         self.owner.connections.append(_connectionOf(self))
@@ -466,12 +505,19 @@ class _ServerProtocol(WebSocketServerProtocol):
         following = steps[run.cursor].step if run.cursor < len(steps) else None
         if isinstance(following, Reject):
             run.cursor += 1
+            self._rejectHeaders = following.headers
             raise ConnectionDeny(following.status, following.reason)
-        if isinstance(first, ExpectHandshake) and first.subprotocol is not None:
-            chosen: str | None = first.subprotocol
-        else:
-            chosen = request.protocols[0] if request.protocols else None
+        chosen = first.subprotocol if isinstance(first, ExpectHandshake) else None
         return (chosen, dict(self.owner.headers))
+
+    def failHandshake(
+        self, reason: str, code: int = 400, responseHeaders: Any = None
+    ) -> None:
+        # ConnectionDeny carries no headers: add those of reject(headers=...).
+        headers = list(responseHeaders or []) + list(
+            (self._rejectHeaders or {}).items()
+        )
+        super().failHandshake(reason, code, headers or None)
 
     def onOpen(self) -> None:
         self.run.play()
@@ -548,7 +594,6 @@ class ScriptedServer(_ScriptedPeer):
         headers: dict[str, str] | None = None,
         protocolOptions: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(reactor, url, onMismatch)
         if not scripts:
             raise ValueError("serveWebSocket() needs at least one Script")
         for number, script in enumerate(scripts, 1):
@@ -559,6 +604,7 @@ class ScriptedServer(_ScriptedPeer):
             raise ValueError(
                 f'afterLast must be "repeat" or "refuse", not {afterLast!r}'
             )
+        super().__init__(reactor, url, onMismatch)
         self.scripts = scripts
         self.afterLast = afterLast
         self.headers = headers or {}
@@ -568,6 +614,7 @@ class ScriptedServer(_ScriptedPeer):
         self._factory.protocol = _ServerProtocol
         self._factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
         self._listener = reactor._listenAt(host, port, self._factory)
+        reactor._scriptedPeers.append(self)
 
     def refuseNext(self, n: int = 1) -> None:
         """
@@ -603,12 +650,12 @@ class ScriptedServer(_ScriptedPeer):
             self._listener.refuseAll = True
         return self.scripts[min(served, len(self.scripts) - 1)]
 
-    def _unused(self) -> list[str]:
-        unused = range(len(self._runs), len(self.scripts))
+    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
+        made, total = len(self._runs), len(self.scripts)
+        why = f"was never played: only {made} connection(s) were made"
         return [
-            f"{self.url}: script {n + 1} of {len(self.scripts)} was never played: "
-            f"only {len(self._runs)} connection(s) were made"
-            for n in unused
+            (("unused", n), f"{self.url}: script {n + 1} of {total} {why}")
+            for n in range(made, total)
         ]
 
 
@@ -681,10 +728,10 @@ class ScriptedClient(_ScriptedPeer):
         headers: dict[str, str] | None = None,
         protocolOptions: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(reactor, url, onMismatch)
         if not isinstance(script, Script):
             raise TypeError(f"connectWebSocket() needs a Script, got {script!r}")
         script.checkRole("client")
+        super().__init__(reactor, url, onMismatch)
         self.script = script
         factory = _ClientFactory(
             self, url, reactor=reactor, protocols=subprotocols, headers=headers
@@ -693,6 +740,24 @@ class ScriptedClient(_ScriptedPeer):
         self.connector = reactor._connect(
             factory.host, factory.port, factory, 30, tls=factory.isSecure
         )
+        self._attempt = reactor.attempts[-1]
+        reactor._scriptedPeers.append(self)
+
+    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
+        if self._runs:
+            return []
+        outcome = _OUTCOMES.get(self._attempt.outcome, self._attempt.outcome)
+        text = f"{self.url}: the script was never played: the connection attempt "
+        return [(("unused", 0), text + outcome)]
+
+
+#: How a connection attempt that never connected ended, for a report.
+_OUTCOMES = {
+    "pending": "is still pending (flush the reactor to complete it)",
+    "refused": "was refused",
+    "timed out": "timed out",
+    "cancelled": "was cancelled",
+}
 
 
 class _ClientFactory(WebSocketClientFactory):
