@@ -285,6 +285,7 @@ class FakeReactor:
         self._names: dict[str, str] = {"localhost": "127.0.0.1"}
         self._nextEphemeralPort = 50000
         self._flushing = False
+        self._connectionHooks: list[Callable[[Connection], None]] = []
         # Scripted servers and clients, checked by useFakeReactor's cleanup.
         self._scriptedPeers: list[Any] = []
         self._triggers: dict[int, tuple[str, str, Callable[..., Any], Any, Any]] = {}
@@ -394,6 +395,16 @@ class FakeReactor:
         from .peers import ScriptedClient
 
         return ScriptedClient(self, url, script, **options)
+
+    def onNewConnection(self, hook: Callable[[Connection], None]) -> None:
+        """
+        Call ``hook(connection)`` for every connection made from now on,
+        before either protocol sees it: the place to set faults that must
+        apply from the first byte, such as chunking the opening handshake::
+
+            reactor.onNewConnection(lambda connection: connection.chunk(1))
+        """
+        self._connectionHooks.append(hook)
 
     def _listenAt(self, host: str, port: int, factory: IProtocolFactory) -> _Listener:
         listener = _Listener(self, _address(self.addressOf(host), port), factory)
@@ -508,7 +519,17 @@ class FakeReactor:
             pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
             return
         clientAddress = _address(_clientHostFor(serverAddress), self._ephemeralPort())
-        server = listener.factory.buildProtocol(clientAddress)
+        built: list[IProtocol | None] = []
+        failure = callLogged(
+            "Error building a protocol on {listener!r}",
+            lambda: built.append(listener.factory.buildProtocol(clientAddress)),
+            listener=listener,
+        )
+        if failure is not None:
+            # A real reactor logs this and closes the accepted socket: the
+            # client sees its connection made, then lost.
+            built = [None]
+        server = built[0]
         client = pending.connector.buildProtocol(serverAddress)
         connection = Connection(
             self.clock,
@@ -525,6 +546,8 @@ class FakeReactor:
         transport = connection.clientTransport
         pending.connector.transport = transport  # type: ignore[assignment]
         self.connections.append(connection)
+        for hook in list(self._connectionHooks):
+            hook(connection)
         connection._start()
 
     def _listenerFor(self, address: Address) -> _Listener | None:

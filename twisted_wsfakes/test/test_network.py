@@ -40,9 +40,10 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
+from ..connection import Connection
 from ..errors import NeverSettles
 from ..network import FakeReactor
-from ._protocols import Echo, Recorder, RecorderFactory, connectPair
+from ._protocols import Echo, Greeter, Recorder, RecorderFactory, connectPair
 
 
 @implementer(IResolutionReceiver)
@@ -404,6 +405,52 @@ class ConnectTests(SynchronousTestCase):
         reactor.connectTCP("example.com", 80, client)
         reactor.flush()
         server.built[0].lost[0].trap(error.ConnectionDone)
+
+
+class _BrokenFactory(RecorderFactory):
+    def buildProtocol(self, addr: object) -> Recorder:
+        raise ZeroDivisionError("no protocol today")
+
+
+class AcceptTests(SynchronousTestCase):
+    """
+    What happens between a listener accepting and both protocols starting.
+    """
+
+    def test_serverBuildProtocolRaises(self) -> None:
+        """
+        A listener factory that raises is logged; the client sees its
+        connection made, then lost, as a real reactor's accept would do.
+        """
+        reactor = FakeReactor()
+        client = RecorderFactory()
+        reactor.listenTCP(80, _BrokenFactory())
+        reactor.connectTCP("example.com", 80, client)
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertTrue(client.built[0].made)
+        client.built[0].lost[0].trap(error.ConnectionDone)
+        self.assertEqual(reactor.getDelayedCalls(), [])
+
+    def test_onNewConnectionRunsBeforeConnectionMade(self) -> None:
+        """
+        A hook given to onNewConnection sees each new Connection before
+        either protocol is connected, so a fault it sets covers the first
+        bytes.
+        """
+        reactor = FakeReactor()
+        seen: list[tuple[int, bool, bool]] = []
+
+        def hook(connection: Connection) -> None:
+            seen.append(
+                (connection.number, connection.client.made, connection.server.made)
+            )
+            connection.chunk(2)
+
+        reactor.onNewConnection(hook)
+        _connection, _client, server = connectPair(reactor, client=Greeter)
+        self.assertEqual(seen, [(1, False, False)])
+        self.assertEqual(server.received, [b"he", b"ll", b"o"])
 
 
 class EndpointTests(SynchronousTestCase):
