@@ -227,7 +227,7 @@ class _Run:
             self.closing = True
         elif isinstance(step, Drop):
             self.cursor += 1
-            protocol.transport.abortConnection()
+            protocol.transport.loseConnection()
             return False
         elif isinstance(step, Stall):
             self.cursor += 1

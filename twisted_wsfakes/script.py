@@ -1493,10 +1493,13 @@ def expectClose(code: int | None = None, reason: object = None) -> ExpectClose:
 @attrs.frozen(repr=False)
 class Drop(Step):
     """
-    Cut the TCP connection without a close frame.  Build it with `drop`.
+    Close the TCP connection without a close frame.  Build it with `drop`.
 
-    What the runner does: ``transport.abortConnection()`` at once; the script
-    is then done.  The other side sees a lost connection (1006).
+    What the runner does: ``transport.loseConnection()``, so what earlier
+    steps sent still arrives, then the TCP connection ends with no
+    websocket closing handshake; the script is then done.  The other side
+    sees an unclean close (1006).  To lose bytes in flight as well, cut the
+    connection itself with ``Connection.drop()``.
     """
 
     name: ClassVar[str] = "drop"
@@ -1507,7 +1510,11 @@ class Drop(Step):
 
 def drop() -> Drop:
     """
-    Cut the connection as a crash or a network fault would: no close frame.
+    End the connection as a crashing server would: what was sent before
+    arrives, then TCP closes with no websocket close frame::
+
+        Script(wait(5), sendJSON({"type": "ticker"}), drop())
+
     Nothing may follow it.
     """
     return Drop()

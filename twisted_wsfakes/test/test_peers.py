@@ -647,8 +647,8 @@ class ClosingTests(_PeerTestCase):
 
     def test_drop(self) -> None:
         """
-        ``drop()`` aborts the connection: the client sees an unclean close
-        with 1006, and the transcript who cut it.
+        ``drop()`` closes TCP with no close frame: the client sees an unclean
+        close with 1006, and the transcript who closed it.
         """
         server = self.serve(Script(expectText("go"), drop()))
         client = _connect(self.reactor)
@@ -657,19 +657,21 @@ class ClosingTests(_PeerTestCase):
         self.assertEqual((closed.wasClean, closed.code), (False, 1006))
         self.assertEqual(
             _lines(server.transcripts[0].render())[-1],
-            "  0.000  connection aborted by server",
+            "  0.000  connection closed by server",
         )
         server.assertDone()
 
-    def test_dropLosesWhatWasInFlight(self) -> None:
+    def test_dropDeliversWhatWasSentFirst(self) -> None:
         """
-        As ``abortConnection`` does, ``drop()`` discards what the server
-        wrote just before it and the client has not received yet.
+        ``drop()`` ends TCP after what earlier steps sent has arrived, with
+        no websocket closing handshake: the client gets the message, then an
+        unclean close.
         """
-        server = self.serve(Script(sendText("lost"), drop()))
+        server = self.serve(Script(sendText("last words"), drop()))
         client = _connect(self.reactor)
-        self.assertEqual(_messages(client), [])
-        self.assertFalse(self.closedOf(client).wasClean)
+        self.assertEqual(_messages(client), ["last words"])
+        closed = self.closedOf(client)
+        self.assertEqual((closed.wasClean, closed.code), (False, 1006))
         server.assertDone()
 
     def test_stallAndAutoPing(self) -> None:
