@@ -310,12 +310,23 @@ class Connection:
         if self._ending is not None:
             self._finish()
             return True
+        # flush() pumps every open connection each round, and most rounds
+        # most of them have nothing to do: test before calling.
+        outgoing = self._outgoing
         moved = False
-        for side in ("client", "server"):
-            moved = self._deliverFrom(side) or moved
+        if outgoing["client"]:
+            moved = self._deliverFrom("client")
             if self._closed or self._ending is not None:
                 return True
-        return self._closeIfFlushed() or self._askPullProducers() or moved
+        if outgoing["server"]:
+            moved = self._deliverFrom("server") or moved
+            if self._closed or self._ending is not None:
+                return True
+        if self._closing and self._closeIfFlushed():
+            return True
+        if self._pullProducers and self._askPullProducers():
+            return True
+        return moved
 
     def _pendingDescription(self) -> str:
         """
@@ -337,14 +348,15 @@ class Connection:
         self._wire.append((now, side, data))
         if self._ending is not None:
             return
-        self._outgoing[side].append((now + self.latency, data))
-        _, transport = self._endOf(side)
+        latency = self.latency
+        self._outgoing[side].append((now + latency, data))
+        transport = self.clientTransport if side == "client" else self.serverTransport
         if transport.producer is not None and not transport.streamingProducer:
             self._pullProducers.add(side)
-        if self.latency:
+        if latency:
             # A timer at the due time makes reactor.advance() stop and flush
             # there, so delayed bytes arrive exactly on time.
-            self._clock.callLater(self.latency, _nothing)
+            self._clock.callLater(latency, _nothing)
 
     def _loseRequested(self, side: Side) -> None:
         self._closing.append(side)
@@ -370,32 +382,31 @@ class Connection:
     # Inner workings.
 
     def _deliverFrom(self, sender: Side) -> bool:
-        receiver = _other(sender)
-        if self._stalled or receiver in self._paused or receiver in self._closing:
-            return False
         queue = self._outgoing[sender]
+        if not queue:
+            return False
+        receiver: Side = "server" if sender == "client" else "client"
+        paused, closing = self._paused, self._closing
+        if self._stalled or receiver in paused or receiver in closing:
+            return False
         now = self._clock.seconds()
+        protocol = self.server if sender == "client" else self.client
         moved = False
         while queue and queue[0][0] <= now:
             due, data = queue.popleft()
-            piece, rest = self._split(sender, data)
-            if rest:
-                queue.appendleft((due, rest))
+            sizes = self._chunkSizes[sender]
+            if sizes is not None:
+                size = next(sizes)
+                if len(data) > size:
+                    queue.appendleft((due, data[size:]))
+                    data = data[:size]
             moved = True
-            protocol, _ = self._endOf(receiver)
-            self._safely(receiver, protocol.dataReceived, piece)
+            self._safely(receiver, protocol.dataReceived, data)
             if self._stalled or self._ending is not None or self._closed:
                 break
-            if receiver in self._paused or receiver in self._closing:
+            if receiver in paused or receiver in closing:
                 break
         return moved
-
-    def _split(self, sender: Side, data: bytes) -> tuple[bytes, bytes]:
-        sizes = self._chunkSizes[sender]
-        if sizes is None:
-            return data, b""
-        size = next(sizes)
-        return data[:size], data[size:]
 
     def _closeIfFlushed(self) -> bool:
         for side in self._closing:
@@ -426,14 +437,17 @@ class Connection:
         Call into a protocol as a reactor would: an exception is logged and
         the connection is closed, with the error as that side's reason.
         """
-        failure = callLogged(
-            "Unhandled error from the {side} protocol of {connection!r}",
-            method,
-            *args,
-            side=side,
-            connection=self,
-        )
-        if failure is not None and self._ending is None and not self._closed:
+        # callLogged, inlined: this runs for every delivery.
+        try:
+            method(*args)
+            return
+        except BaseException:  # noqa: BLE001 - a reactor survives any callback
+            failure = _logFailure(
+                "Unhandled error from the {side} protocol of {connection!r}",
+                side=side,
+                connection=self,
+            )
+        if self._ending is None and not self._closed:
             self._discardInFlight()
             reasons = {
                 f"{side}Reason": failure,
@@ -495,10 +509,21 @@ def callLogged(
     try:
         method(*args)
     except BaseException:  # noqa: BLE001 - a reactor survives any callback
-        failure = Failure()
-        _log.failure(what, failure, LogLevel.critical, **fields)
-        return failure
+        return _logFailure(what, **fields)
     return None
+
+
+def _logFailure(what: str, **fields: object) -> Failure:
+    """
+    Log the exception being handled, as :func:`callLogged` does.
+
+    Call it only from an ``except`` block.
+
+    :returns: the failure logged.
+    """
+    failure = Failure()
+    _log.failure(what, failure, LogLevel.critical, **fields)
+    return failure
 
 
 def _nothing() -> None:
