@@ -1,98 +1,74 @@
 """
-Tests for the echo server in :mod:`examples.echo`.
+Tests for the echo server in :mod:`examples.echo`: the smallest use of
+twisted_wsfakes for a server under test.
 
-These drive the protocol's message callback directly and keep what it sends;
-they will move onto the in-memory reactor, speaking real frames, once that
-lands.
+The real server factory listens on the fake network; a scripted client
+connects to it, sends real websocket frames and checks the answers.
 """
 
 from __future__ import annotations
 
-from twisted.internet.address import IPv4Address
-from twisted.internet.testing import MemoryReactorClock
-from twisted.trial.unittest import SynchronousTestCase
+from examples.echo import buildEchoFactory
+from twisted_wsfakes import (
+    Script,
+    WebSocketTestCase,
+    close,
+    expectBinary,
+    expectClose,
+    expectText,
+    sendBinary,
+    sendText,
+)
 
-from examples.echo import EchoServerProtocol, buildEchoFactory
+URL = "ws://127.0.0.1:9000"
 
 
-class _RecordingEcho(EchoServerProtocol):
+class EchoServerTests(WebSocketTestCase):
     """
-    An echo protocol that keeps each message it sends instead of framing it.
+    Tests for :class:`examples.echo.EchoServerProtocol`, through
+    :func:`examples.echo.buildEchoFactory`.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[tuple[bytes, bool]] = []
+    checkOpenConnections = True
 
-    def sendMessage(
-        self,
-        payload: bytes,
-        isBinary: bool = False,
-        fragmentSize: int | None = None,
-        sync: bool = False,
-        doNotCompress: bool = False,
-    ) -> None:
-        self.sent.append((payload, isBinary))
+    def setUp(self) -> None:
+        super().setUp()
+        self.reactor.listenTCP(9000, buildEchoFactory(URL, reactor=self.reactor))
 
-
-class EchoServerProtocolTests(SynchronousTestCase):
-    """
-    Tests for :class:`EchoServerProtocol`.
-    """
+    def echo(self, script: Script) -> None:
+        """
+        Play ``script`` as a client of the echo server, then close with 1000,
+        and fail unless every step met what it expected.
+        """
+        client = self.reactor.connectWebSocket(
+            URL, Script(*script, close(), expectClose(1000))
+        )
+        self.reactor.flush()
+        client.assertDone()
 
     def test_textEchoedAsText(self) -> None:
         """
-        A text message goes back to its sender unchanged, still marked text.
+        A text message goes back to its sender unchanged, still text.
         """
-        echo = _RecordingEcho()
-        echo.onMessage("héllo".encode(), False)
-        self.assertEqual(echo.sent, [("héllo".encode(), False)])
+        self.echo(Script(sendText("héllo"), expectText("héllo")))
 
     def test_binaryEchoedAsBinary(self) -> None:
         """
-        A binary message goes back to its sender unchanged, still marked
-        binary.
+        A binary message goes back to its sender unchanged, still binary.
         """
-        echo = _RecordingEcho()
-        echo.onMessage(b"\x00\xff", True)
-        self.assertEqual(echo.sent, [(b"\x00\xff", True)])
+        self.echo(Script(sendBinary(b"\x00\xff"), expectBinary(b"\x00\xff")))
 
     def test_messagesEchoedInOrder(self) -> None:
         """
         Each message is echoed once, in the order the messages arrived.
         """
-        echo = _RecordingEcho()
-        for payload in [b"one", b"two", b"three"]:
-            echo.onMessage(payload, False)
-        self.assertEqual(
-            echo.sent, [(b"one", False), (b"two", False), (b"three", False)]
+        self.echo(
+            Script(
+                sendText("one"),
+                sendText("two"),
+                sendText("three"),
+                expectText("one"),
+                expectText("two"),
+                expectText("three"),
+            )
         )
-
-
-class BuildEchoFactoryTests(SynchronousTestCase):
-    """
-    Tests for :func:`buildEchoFactory`.
-    """
-
-    def test_buildsEchoProtocols(self) -> None:
-        """
-        Each connection the factory accepts gets an :class:`EchoServerProtocol`
-        that knows its factory.
-        """
-        factory = buildEchoFactory(reactor=MemoryReactorClock())
-        protocol = factory.buildProtocol(IPv4Address("TCP", "192.0.2.7", 50000))
-        if not isinstance(protocol, EchoServerProtocol):
-            self.fail(f"built {protocol!r}, not an EchoServerProtocol")
-        self.assertIs(protocol.factory, factory)
-
-    def test_servesGivenURLOnGivenReactor(self) -> None:
-        """
-        The factory answers to the URL it was built for and schedules on the
-        reactor it was given, not the global one.
-        """
-        reactor = MemoryReactorClock()
-        factory = buildEchoFactory("ws://192.0.2.1:8123/echo", reactor=reactor)
-        self.assertEqual(
-            (factory.host, factory.port, factory.resource), ("192.0.2.1", 8123, "/echo")
-        )
-        self.assertIs(factory.reactor, reactor)
