@@ -229,6 +229,31 @@ class _Listener:
     def getHost(self) -> Address:
         return self.address
 
+    def down(self, dropConnections: bool = True) -> None:
+        """
+        Stop listening, as when the server process is gone: attempts are
+        refused, and (unless ``dropConnections`` is false) the connections
+        it accepted are cut.  Then deliver until all is quiet.
+        """
+        accepted = [
+            connection
+            for connection in self.reactor.connections
+            if connection.open
+            and self.reactor._listenerFor(connection.serverTransport.getHost()) is self
+        ]
+        self.stopListening()
+        if dropConnections:
+            for connection in accepted:
+                connection.drop()
+        self.reactor.flush()
+
+    def up(self) -> None:
+        """
+        Listen again on the same address, then deliver until all is quiet.
+        """
+        self.startListening()
+        self.reactor.flush()
+
     def __repr__(self) -> str:
         return f"<in-memory listener on {self.address.host}:{self.address.port}>"
 

@@ -750,19 +750,7 @@ class ListenerSwitch:
         :raises OutageError: if the port is already down.
         """
         self._change("down")
-        reactor = self._reactor
-        dropping = [
-            connection
-            for connection in reactor.connections
-            if connection.open
-            and reactor._listenerFor(connection.serverTransport.getHost())
-            is self._listener
-        ]
-        self._listener.stopListening()
-        if self.dropConnections:
-            for connection in dropping:
-                connection.drop()
-        reactor.flush()
+        self._listener.down(self.dropConnections)
 
     def up(self) -> None:
         """
@@ -771,8 +759,7 @@ class ListenerSwitch:
         :raises OutageError: if the port is already up.
         """
         self._change("up")
-        self._listener.startListening()
-        self._reactor.flush()
+        self._listener.up()
 
     def schedule(self, changes: Iterable[tuple[float, SwitchState]]) -> None:
         """
