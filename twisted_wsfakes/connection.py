@@ -328,6 +328,12 @@ class Connection:
             return True
         return moved
 
+    def _hasBytesWaiting(self) -> bool:
+        """
+        Whether either side wrote bytes the other has not yet received.
+        """
+        return bool(self._outgoing["client"] or self._outgoing["server"])
+
     def _pendingDescription(self) -> str:
         """
         Describe what is still moving, for an error that flush never settles.

@@ -388,13 +388,22 @@ class FakeReactor:
                 moved = connection._pump() or moved
 
     def _neverSettlesMessage(self) -> str:
-        busy = [c for c in self.connections if c.open]
+        # Name only the connections still talking: in a test with many open
+        # connections, the idle ones would hide the one that matters.
+        busy = [c for c in self.connections if c.open and c._hasBytesWaiting()]
         header = (
             f"flush() made {self.flushLimit} delivery rounds and bytes still move "
             "(raise FakeReactor.flushLimit if this much talk is expected):"
         )
         lines = [header]
         lines += [f"  {c!r}: {c._pendingDescription()}" for c in busy]
+        if self._pendingConnects:
+            lines.append(
+                f"  {len(self._pendingConnects)} connection attempt(s) made in "
+                "the last round, still pending"
+            )
+        if len(lines) == 1:
+            lines.append("  (nothing waits now: the last round settled it)")
         return "\n".join(lines)
 
     # Scripted peers.
