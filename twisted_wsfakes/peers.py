@@ -678,18 +678,16 @@ class ScriptedServer(_ScriptedPeer):
     def down(self, dropConnections: bool = True) -> None:
         """
         Stop listening: attempts are refused until :meth:`up`.  Open
-        connections are dropped, unless ``dropConnections`` is false.
+        connections are cut, unless ``dropConnections`` is false.  Then
+        deliver until all is quiet.
         """
-        self._listener.stopListening()
-        if dropConnections:
-            for connection in self.connections:
-                connection.drop()
+        self._listener.down(dropConnections)
 
     def up(self) -> None:
         """
         Listen again after :meth:`down`.
         """
-        self._listener.startListening()
+        self._listener.up()
 
     def _nextScript(self) -> Script:
         served = len(self._runs)
