@@ -37,14 +37,13 @@ from .script import (
     Message,
     Ping,
     Reject,
-    Repeat,
     Reply,
     Script,
+    ScriptPosition,
     SendBinary,
     SendJSON,
     SendText,
     Stall,
-    Step,
     Wait,
 )
 from .transcript import BinaryMessage, TextMessage
@@ -58,54 +57,6 @@ AfterLast = Literal["repeat", "refuse"]
 
 #: Close codes with which Autobahn fails a connection for a broken frame.
 _PROTOCOL_ERRORS = {1002: "protocol error", 1007: "invalid payload"}
-
-
-class _Position:
-    """
-    A step as a run meets it: a `ScriptPosition` whose description is made
-    only when a report asks for it.
-
-    Describing every step up front cost about 50 us per connection (a
-    few percent of a short exchange) for text that only a report reads.
-    """
-
-    __slots__ = ("_script", "index", "inner", "round", "step")
-
-    def __init__(
-        self,
-        script: Script,
-        index: int,
-        round: int | None,
-        inner: int | None,
-        step: Step,
-    ) -> None:
-        self._script = script
-        self.index = index
-        self.round = round
-        self.inner = inner
-        self.step = step
-
-    @property
-    def description(self) -> str:
-        """
-        How reports name it: the description `Script.walk` gives it.
-        """
-        return self._script.describeStep(self.index, round=self.round, inner=self.inner)
-
-
-def _positionsOf(script: Script) -> list[_Position]:
-    """
-    Every step of ``script`` in the order `Script.walk` gives it.
-    """
-    positions = []
-    for index, step in enumerate(script.steps):
-        if isinstance(step, Repeat):
-            for round in range(step.times):
-                for inner, body in enumerate(step.steps):
-                    positions.append(_Position(script, index, round, inner, body))
-        else:
-            positions.append(_Position(script, index, None, None, step))
-    return positions
 
 
 class _Run:
@@ -131,7 +82,7 @@ class _Run:
         self.script = script
         self.number = number
         self.protocol = protocol
-        self.positions = _positionsOf(script)
+        self.positions = list(script.walk())
         self.cursor = 0
         self.inbox: deque[tuple[int, Message]] = deque()
         self.received = 0
@@ -219,7 +170,7 @@ class _Run:
     # Playing.
 
     @property
-    def _current(self) -> _Position:
+    def _current(self) -> ScriptPosition:
         return self.positions[self.cursor]
 
     def play(self) -> None:
@@ -239,7 +190,7 @@ class _Run:
                 sequence=sequence,
             )
 
-    def _playStep(self, position: _Position) -> bool:
+    def _playStep(self, position: ScriptPosition) -> bool:
         """
         Play one step; say whether the next one can be played at once.
         """
@@ -291,7 +242,7 @@ class _Run:
         self.cursor += 1
         self.play()
 
-    def _playExpectation(self, position: _Position, step: Any) -> bool:
+    def _playExpectation(self, position: ScriptPosition, step: Any) -> bool:
         if not self.inbox:
             return False
         sequence, message = self.inbox.popleft()
@@ -309,7 +260,7 @@ class _Run:
         return True
 
     def _reply(
-        self, position: _Position, step: Reply, message: Message, sequence: int
+        self, position: ScriptPosition, step: Reply, message: Message, sequence: int
     ) -> bool:
         try:
             answer = step.sendStepFor(step.fn(message))
@@ -327,7 +278,7 @@ class _Run:
             self.protocol.sendMessage(answer.payload, isBinary=answer.isBinary)
         return True
 
-    def _playGroup(self, position: _Position, group: InAnyOrder) -> bool:
+    def _playGroup(self, position: ScriptPosition, group: InAnyOrder) -> bool:
         if self.unmet is None:
             self.unmet = list(group.expectations)
         while self.unmet and self.inbox:
@@ -340,7 +291,9 @@ class _Run:
         self.cursor += 1
         return True
 
-    def _meetOne(self, position: _Position, message: Message, sequence: int) -> bool:
+    def _meetOne(
+        self, position: ScriptPosition, message: Message, sequence: int
+    ) -> bool:
         assert self.unmet is not None
         tried = []
         for step in self.unmet:
@@ -364,7 +317,7 @@ class _Run:
 
     def fail(
         self,
-        position: _Position | None,
+        position: ScriptPosition | None,
         got: str | None,
         differences: list[Difference],
         problem: str | None = None,
@@ -388,7 +341,7 @@ class _Run:
 
     def _report(
         self,
-        position: _Position | None,
+        position: ScriptPosition | None,
         got: str | None,
         differences: list[Difference],
         problem: str | None,
@@ -408,7 +361,7 @@ class _Run:
         return "\n".join(lines)
 
     def _renderTranscript(
-        self, sequence: int | None, position: _Position | None
+        self, sequence: int | None, position: ScriptPosition | None
     ) -> str:
         transcript = self.connection.transcript
         marks = {}

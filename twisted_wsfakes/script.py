@@ -1782,14 +1782,22 @@ class ScriptPosition:
     :ivar round: the 0-based round, inside a `repeat`; else ``None``.
     :ivar inner: its 0-based index in the repeated block; else ``None``.
     :ivar step: the step to play: never a `Repeat`.
-    :ivar description: how reports name it, from `Script.describeStep`.
+    :ivar script: the script it belongs to.
     """
 
     index: int
     round: int | None
     inner: int | None
     step: Step
-    description: str
+    script: Script = attrs.field(repr=False, eq=False)
+
+    @property
+    def description(self) -> str:
+        """
+        How reports name it, from `Script.describeStep`; made only when
+        asked, since most positions are played and never reported.
+        """
+        return self.script.describeStep(self.index, round=self.round, inner=self.inner)
 
 
 @attrs.frozen(init=False, repr=False)
@@ -1899,12 +1907,11 @@ class Script(Sequence[Step]):
         """
         for index, step in enumerate(self.steps):
             if not isinstance(step, Repeat):
-                yield ScriptPosition(index, None, None, step, self.describeStep(index))
+                yield ScriptPosition(index, None, None, step, self)
                 continue
             for round in range(step.times):
                 for inner, body in enumerate(step.steps):
-                    description = self.describeStep(index, round=round, inner=inner)
-                    yield ScriptPosition(index, round, inner, body, description)
+                    yield ScriptPosition(index, round, inner, body, self)
 
     def checkRole(self, role: Role) -> None:
         """
