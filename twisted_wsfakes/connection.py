@@ -212,6 +212,8 @@ class Connection:
         self._closing: list[Side] = []
         self._stalled = False
         self._ending: tuple[Failure, Failure, str, Side | None] | None = None
+        # Sides told of the end so far; closed once both are.
+        self._lost: set[Side] = set()
         self._closed = False
         # Raw log for the transcript, kept as plain tuples because it grows
         # on every write: (time, side, bytes) or (time, how, closer).
@@ -220,7 +222,7 @@ class Connection:
     @property
     def open(self) -> bool:
         """
-        Whether neither side has seen ``connectionLost`` yet.
+        Whether a side has yet to see ``connectionLost``.
         """
         return not self._closed
 
@@ -242,6 +244,10 @@ class Connection:
     def stall(self) -> None:
         """
         Stop delivering bytes either way; writes still succeed and wait.
+
+        News of a close travels the same way: when one side closes or
+        aborts, it gets ``connectionLost`` as usual, but its peer hears of
+        it only after :meth:`resume`, as behind a dead network.
         """
         self._stalled = True
 
@@ -308,8 +314,7 @@ class Connection:
         if self._closed:
             return False
         if self._ending is not None:
-            self._finish()
-            return True
+            return self._finish()
         # flush() pumps every open connection each round, and most rounds
         # most of them have nothing to do: test before calling.
         outgoing = self._outgoing
@@ -472,18 +477,27 @@ class Connection:
     ) -> None:
         self._ending = (clientReason, serverReason, how, by)
 
-    def _finish(self) -> None:
+    def _finish(self) -> bool:
         """
-        Tell both protocols the connection is gone, the closer first.
+        Tell the protocols the connection is gone, the closer first; while
+        stalled, the closer's peer is told only after ``resume()``.
+
+        :returns: whether a protocol was told.
         """
         assert self._ending is not None
         clientReason, serverReason, how, by = self._ending
-        self._closed = True
-        self._wire.append((self._clock.seconds(), how, by))
+        if not self._lost:
+            self._wire.append((self._clock.seconds(), how, by))
+        told = False
         first: Side = by or "client"
         for side in (first, _other(first)):
-            reason = clientReason if side == "client" else serverReason
-            self._lose(side, reason)
+            if side in self._lost or (self._stalled and by not in (None, side)):
+                continue
+            self._lost.add(side)
+            told = True
+            self._lose(side, clientReason if side == "client" else serverReason)
+        self._closed = len(self._lost) == 2
+        return told
 
     def _lose(self, side: Side, reason: Failure) -> None:
         protocol, transport = self._endOf(side)

@@ -275,6 +275,37 @@ class FaultTests(SynchronousTestCase):
         reactor.flush()
         self.assertEqual(server.data, b"wait")
 
+    def test_stalledPeerHearsOfAbortOnlyAfterResume(self) -> None:
+        """
+        A side that aborts a stalled connection is told at once; its peer,
+        behind the dead network, only once the connection resumes.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.stall()
+        connection.clientTransport.abortConnection()
+        reactor.advance(60)
+        client.lost[0].trap(error.ConnectionAborted)
+        self.assertEqual(server.lost, [])
+        self.assertTrue(connection.open)
+        connection.resume()
+        reactor.flush()
+        server.lost[0].trap(error.ConnectionLost)
+        self.assertFalse(connection.open)
+
+    def test_dropWhileStalledTellsBoth(self) -> None:
+        """
+        drop() is the test cutting the connection: both sides hear of it
+        even while stalled.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.stall()
+        connection.drop()
+        reactor.flush()
+        self.assertEqual((len(client.lost), len(server.lost)), (1, 1))
+        self.assertFalse(connection.open)
+
     def test_chunkOne(self) -> None:
         """
         chunk(1) feeds one byte per dataReceived.
