@@ -513,7 +513,7 @@ class FakeReactor:
         host: str,
         port: int,
         factory: ClientFactory[P],
-        contextFactory: ClientContextFactory,
+        contextFactory: ClientContextFactory | None,
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:

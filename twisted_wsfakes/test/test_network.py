@@ -442,9 +442,9 @@ class AcceptTests(SynchronousTestCase):
         seen: list[tuple[int, bool, bool]] = []
 
         def hook(connection: Connection) -> None:
-            seen.append(
-                (connection.number, connection.client.made, connection.server.made)
-            )
+            client, server = connection.client, connection.server
+            assert isinstance(client, Recorder) and isinstance(server, Recorder)
+            seen.append((connection.number, client.made, server.made))
             connection.chunk(2)
 
         reactor.onNewConnection(hook)

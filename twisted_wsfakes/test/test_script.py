@@ -1143,14 +1143,11 @@ class ScriptTests(SynchronousTestCase):
             ],
         )
         self.assertEqual(
-            positions[5],
-            ScriptPosition(
-                2,
-                1,
-                1,
-                sendJSON({"op": "pong"}),
-                "step 3 of 6 (repeat, round 2 of 3, step 2 of 2: sendJSON)",
-            ),
+            positions[5], ScriptPosition(2, 1, 1, sendJSON({"op": "pong"}), self.script)
+        )
+        self.assertEqual(
+            positions[5].description,
+            "step 3 of 6 (repeat, round 2 of 3, step 2 of 2: sendJSON)",
         )
         self.assertIsInstance(positions[8].step, InAnyOrder)
         self.assertFalse(any(isinstance(p.step, Repeat) for p in positions))
