@@ -56,7 +56,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, NoReturn, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias, overload
 
 import attrs
 
@@ -68,6 +68,9 @@ from twisted_wsfakes.matchers import (
     matchValue,
     renderJSON,
 )
+
+if TYPE_CHECKING:
+    from .transcript import Transcript
 
 Role: TypeAlias = Literal["server", "client"]
 
@@ -1892,6 +1895,29 @@ class Script(Sequence[Step]):
         index %= total
         detail = _detail(self.steps[index], round, inner, member)
         return f"step {index + 1} of {total} ({detail})"
+
+    @classmethod
+    def fromTranscript(
+        cls,
+        transcript: Transcript,
+        *,
+        role: Role = "server",
+        ignoreFields: Iterable[str] = (),
+    ) -> Script:
+        """
+        A Script that plays one side of a recorded conversation again::
+
+            recorded = Transcript.load("feed.jsonl")
+            server = reactor.serveWebSocket(
+                "wss://feed.example.com/v1",
+                Script.fromTranscript(recorded, ignoreFields={"id"}),
+            )
+
+        See `twisted_wsfakes.replay.scriptFromTranscript` for the rules.
+        """
+        from .replay import scriptFromTranscript
+
+        return scriptFromTranscript(transcript, role=role, ignoreFields=ignoreFields)
 
     def walk(self) -> Iterator[ScriptPosition]:
         """

@@ -1,0 +1,195 @@
+"""
+Turn a recorded Transcript into a Script that plays one side of it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .errors import ScriptError
+from .matchers import ANY
+from .script import (
+    Script,
+    Step,
+    close,
+    drop,
+    expectBinary,
+    expectClose,
+    expectHandshake,
+    expectJSON,
+    expectText,
+    reject,
+    sendBinary,
+    sendText,
+    wait,
+)
+from .transcript import (
+    BinaryMessage,
+    Close,
+    ConnectionEnd,
+    Event,
+    Request,
+    Response,
+    TextMessage,
+    Transcript,
+)
+
+Role = Literal["server", "client"]
+
+
+def scriptFromTranscript(
+    transcript: Transcript,
+    *,
+    role: Role = "server",
+    ignoreFields: Iterable[str] = (),
+) -> Script:
+    """
+    Make a Script that plays ``role`` as the transcript shows it, and
+    expects from the other side what the other side sent then.
+
+    What the played side sent becomes ``sendText``/``sendBinary`` steps with
+    the recorded bytes, after a ``wait`` for the time that passed since the
+    step before; what the other side sent becomes ``expectText``,
+    ``expectJSON`` (for text that is JSON) or ``expectBinary``.  Closing
+    frames become ``close``/``expectClose``, an end of TCP by the played side
+    ``drop``.  Pings and pongs are left out: Autobahn's auto-ping payloads
+    hold random bytes that no replay would reproduce.
+
+    :param role: ``"server"`` for a fake server (the usual case: record a
+        real server once, then test the client against its replay), or
+        ``"client"``.
+    :param ignoreFields: JSON object keys whose values may differ when
+        replayed (request ids, timestamps, tokens): at any depth, they
+        match ``ANY``.
+    :raises ScriptError: if the transcript cannot be played as a script.
+    """
+    if role not in ("server", "client"):
+        raise ScriptError(f'a transcript replays as "server" or "client", not {role!r}')
+    builder = _Builder(role, frozenset(ignoreFields))
+    for event in transcript:
+        if builder.done:
+            break
+        builder.add(event)
+    return Script(*builder.steps)
+
+
+class _Builder:
+    """
+    Builds the steps event by event, keeping the clock time reached.
+    """
+
+    def __init__(self, role: Role, ignored: frozenset[str]) -> None:
+        self.role = role
+        self.ignored = ignored
+        self.steps: list[Step] = []
+        self.now = 0.0
+        self.closing = False
+        self.done = False
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, Request):
+            self._request(event)
+        elif isinstance(event, Response):
+            self._response(event)
+        elif isinstance(event, TextMessage | BinaryMessage):
+            self._message(event)
+        elif isinstance(event, Close):
+            self._close(event)
+        elif isinstance(event, ConnectionEnd):
+            self._end(event)
+
+    def _request(self, event: Request) -> None:
+        self.now = event.time
+        if self.role == "server":
+            path = urlsplit(event.path).path
+            self.steps.append(expectHandshake(path=path))
+
+    def _response(self, event: Response) -> None:
+        self.now = event.time
+        if event.status != 101:
+            if self.role == "server":
+                self.steps[:] = [reject(event.status, event.reason)]
+            self.done = True
+            return
+        subprotocol = event.subprotocol
+        if subprotocol is None:
+            return
+        if self.role == "client":
+            self.steps.append(expectHandshake(subprotocol=subprotocol))
+        else:
+            self.steps[-1] = expectHandshake(
+                path=self.steps[-1].path,  # type: ignore[attr-defined]
+                subprotocol=subprotocol,
+            )
+
+    def _message(self, event: TextMessage | BinaryMessage) -> None:
+        if self.closing:
+            return
+        if event.sender == self.role:
+            self._waitUntil(event.time)
+            if isinstance(event, BinaryMessage):
+                self.steps.append(sendBinary(event.data))
+            else:
+                self.steps.append(sendText(_text(event)))
+            return
+        self.now = event.time
+        if isinstance(event, BinaryMessage):
+            self.steps.append(expectBinary(event.data))
+            return
+        text = _text(event)
+        try:
+            value = json.loads(text)
+        except ValueError:
+            self.steps.append(expectText(text))
+            return
+        self.steps.append(expectJSON(_loosen(value, self.ignored)))
+
+    def _close(self, event: Close) -> None:
+        if event.sender == self.role:
+            if self.closing:
+                return
+            self._waitUntil(event.time)
+            reason = event.reason if isinstance(event.reason, str) else ""
+            self.steps.append(close(event.code, reason))
+            self.closing = True
+            return
+        self.now = event.time
+        self.steps.append(expectClose(event.code))
+        self.done = True
+
+    def _end(self, event: ConnectionEnd) -> None:
+        if event.sender == self.role and not self.closing:
+            self._waitUntil(event.time)
+            self.steps.append(drop())
+        self.done = True
+
+    def _waitUntil(self, time: float) -> None:
+        if time > self.now:
+            self.steps.append(wait(time - self.now))
+            self.now = time
+
+
+def _text(event: TextMessage) -> str:
+    if isinstance(event.data, bytes):
+        raise ScriptError(
+            f"the text message at {event.time:.3f} from the {event.sender} is not "
+            f"valid UTF-8, so no script step can send or expect it"
+        )
+    return event.data
+
+
+def _loosen(value: Any, ignored: frozenset[str]) -> Any:
+    """
+    ``value`` with every object key in ``ignored`` matching ``ANY``.
+    """
+    if isinstance(value, dict):
+        return {
+            key: ANY if key in ignored else _loosen(item, ignored)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_loosen(item, ignored) for item in value]
+    return value
