@@ -474,7 +474,35 @@ class _ScriptedPeer:
         return run
 
 
-class _ServerProtocol(WebSocketServerProtocol):
+class _PlaysScript:
+    """
+    Hands Autobahn's callbacks to the connection's run.  It comes first in
+    the protocols' bases, so ``super()`` here reaches Autobahn.
+    """
+
+    run: _Run
+
+    def onOpen(self) -> None:
+        self.run.play()
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.run.message(payload, isBinary)
+
+    def onPong(self, payload: bytes) -> None:
+        self.run.pong(payload)
+
+    def onClose(self, wasClean: bool, code: int, reason: str) -> None:
+        # A connection refused before connectionMade has no run.
+        if hasattr(self, "run"):
+            self.run.closed(wasClean)
+
+    def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
+        # Remembered so a protocol error is reported as what it was.
+        self._failedWith = (code, reason)
+        super()._fail_connection(code, reason)  # type: ignore[misc]
+
+
+class _ServerProtocol(_PlaysScript, WebSocketServerProtocol):  # type: ignore[misc]
     """
     A real Autobahn server protocol playing its ScriptedServer's next Script.
     """
@@ -518,22 +546,6 @@ class _ServerProtocol(WebSocketServerProtocol):
             (self._rejectHeaders or {}).items()
         )
         super().failHandshake(reason, code, headers or None)
-
-    def onOpen(self) -> None:
-        self.run.play()
-
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        self.run.message(payload, isBinary)
-
-    def onPong(self, payload: bytes) -> None:
-        self.run.pong(payload)
-
-    def onClose(self, wasClean: bool, code: int, reason: str) -> None:
-        self.run.closed(wasClean)
-
-    def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
-        self._failedWith = (code, reason)
-        super()._fail_connection(code, reason)
 
 
 class _Hang(Protocol):
@@ -657,7 +669,7 @@ class ScriptedServer(_ScriptedPeer):
         ]
 
 
-class _ClientProtocol(WebSocketClientProtocol):
+class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[misc]
     """
     A real Autobahn client protocol playing its ScriptedClient's Script.
     """
@@ -678,23 +690,6 @@ class _ClientProtocol(WebSocketClientProtocol):
                 first.checkResponse(response.headers, response.protocol),
                 "opening handshake response",
             )
-
-    def onOpen(self) -> None:
-        self.run.play()
-
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        self.run.message(payload, isBinary)
-
-    def onPong(self, payload: bytes) -> None:
-        self.run.pong(payload)
-
-    def onClose(self, wasClean: bool, code: int, reason: str) -> None:
-        if hasattr(self, "run"):
-            self.run.closed(wasClean)
-
-    def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
-        self._failedWith = (code, reason)
-        super()._fail_connection(code, reason)
 
 
 class ScriptedClient(_ScriptedPeer):
