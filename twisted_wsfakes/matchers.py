@@ -541,9 +541,10 @@ def _jsonEqual(expected: object, value: object) -> bool:
     return expected == value
 
 
-def _childPath(path: str, key: object) -> str:
+def childPath(path: str, key: object) -> str:
     """
-    Name the item at ``key`` (a dict key or list index) inside ``path``.
+    Name the item at ``key`` (a dict key or list index) inside ``path``,
+    as reports do: ``$.channel``, ``$["two words"]``, ``$.items[2]``.
     """
     if isinstance(key, str):
         if _IDENTIFIER.fullmatch(key):
@@ -571,7 +572,7 @@ def _match(pattern: object, value: object, path: str, strict: bool) -> list[Diff
             why = f"expected {_items(len(pattern))}, got {len(value)}"
             return [_mismatch(pattern, value, path, why)]
         return _concat(
-            _match(item, actual, _childPath(path, index), strict)
+            _match(item, actual, childPath(path, index), strict)
             for index, (item, actual) in enumerate(zip(pattern, value))
         )
     if _jsonEqual(pattern, value):
@@ -584,7 +585,7 @@ def _matchDict(
 ) -> list[Difference]:
     differences: list[Difference] = []
     for key, item in pattern.items():
-        where = _childPath(path, key)
+        where = childPath(path, key)
         if key in value:
             differences.extend(_match(item, value[key], where, strict))
         else:
@@ -594,7 +595,7 @@ def _matchDict(
             if key not in pattern:
                 differences.append(
                     Difference(
-                        _childPath(path, key),
+                        childPath(path, key),
                         MISSING,
                         renderJSON(actual),
                         "unexpected key (strict match)",
@@ -643,11 +644,11 @@ def _check(pattern: object, path: str, allowMatchers: bool) -> None:
                     f"{path}: JSON object keys are strings; got the key {key!r} "
                     f"({type(key).__name__})"
                 )
-            _check(item, _childPath(path, key), allowMatchers)
+            _check(item, childPath(path, key), allowMatchers)
         return
     if isinstance(pattern, list | tuple):
         for index, item in enumerate(pattern):
-            _check(item, _childPath(path, index), allowMatchers)
+            _check(item, childPath(path, index), allowMatchers)
         return
     hint = "; use a list" if isinstance(pattern, set | frozenset) else ""
     raise PatternError(

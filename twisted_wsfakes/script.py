@@ -61,10 +61,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias, o
 import attrs
 
 from twisted_wsfakes.errors import NotJSONError, PatternError, ScriptError
-from twisted_wsfakes.matchers import (
+
+from .matchers import (
     Difference,
     Matcher,
     checkPattern,
+    childPath,
     matchValue,
     renderJSON,
 )
@@ -78,7 +80,6 @@ _MAX_CLOSE_REASON = 123
 _MAX_CONTROL_PAYLOAD = 125
 _PREVIEW = 200
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # Immutable containers -------------------------------------------------------
@@ -172,14 +173,6 @@ def _eqKey(value: object) -> object:
 # Shared checks and rendering ------------------------------------------------
 
 
-def _childPath(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _IDENTIFIER.fullmatch(key):
-        return f"{path}.{key}"
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
-
-
 def _toTuple(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(items)
 
@@ -243,11 +236,11 @@ def _checkJSONValue(stepName: str, value: object, path: str) -> None:
                     f"({_typeName(key)}); JSON object keys are strings"
                 )
             _checkUTF8(stepName, key, f"a key of {path}")
-            _checkJSONValue(stepName, item, _childPath(path, key))
+            _checkJSONValue(stepName, item, childPath(path, key))
         return
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _checkJSONValue(stepName, item, _childPath(path, index))
+            _checkJSONValue(stepName, item, childPath(path, index))
         return
     if isinstance(value, Matcher):
         raise ScriptError(
@@ -597,7 +590,7 @@ class ExpectHandshake(Step):
         if self.path is not None:
             differences += matchValue(self.path, path, "path")
         for key, pattern in (self.query or {}).items():
-            where = _childPath("query", key)
+            where = childPath("query", key)
             values = list(query.get(key, []))
             if isinstance(pattern, list):
                 differences += matchValue(pattern, values, where)
@@ -637,7 +630,7 @@ class ExpectHandshake(Step):
         differences: list[Difference] = []
         for name, pattern in (self.headers or {}).items():
             values = [byName[name.lower()]] if name.lower() in byName else []
-            where = _childPath("headers", name)
+            where = childPath("headers", name)
             differences += _checkOnce(pattern, values, where, "header")
         return differences
 
