@@ -21,8 +21,13 @@ class WsFakesError(Exception):
 
 class NeverSettles(WsFakesError, RuntimeError):
     """
-    ``FakeReactor.flush`` went round its limit and bytes were still moving:
-    two peers keep answering each other without the clock moving.
+    Something would keep going forever without the clock moving.
+
+    ``FakeReactor.flush`` raises it when bytes still move after its
+    ``flushLimit`` rounds (two peers keep answering each other), and
+    ``Clock.advance`` when ``sameInstantLimit`` delayed calls run in a row
+    at one instant (a call that reschedules itself with ``callLater(0)``).
+    The message names what keeps going.
     """
 
 
