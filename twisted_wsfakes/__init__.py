@@ -17,6 +17,7 @@ from .errors import (
     ScriptError,
     ScriptMismatch,
     TranscriptError,
+    UnsupportedByFake,
     WsFakesError,
 )
 from .matchers import (
@@ -91,6 +92,7 @@ __all__ = [
     "Transcript",
     "TranscriptError",
     "TranscriptWriter",
+    "UnsupportedByFake",
     "WebSocketTestCase",
     "WsFakesError",
     "approx",

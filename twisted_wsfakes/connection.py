@@ -24,6 +24,8 @@ from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from .errors import UnsupportedByFake
+
 if TYPE_CHECKING:
     from .transcript import Transcript
 
@@ -31,12 +33,6 @@ Side = Literal["client", "server"]
 Address = IPv4Address | IPv6Address
 
 _log = Logger()
-
-
-class UnsupportedByFake(NotImplementedError):
-    """
-    The code under test used a transport feature the fake does not simulate.
-    """
 
 
 @implementer(ITCPTransport, IConsumer, IPushProducer)

@@ -31,6 +31,13 @@ class NeverSettles(WsFakesError, RuntimeError):
     """
 
 
+class UnsupportedByFake(WsFakesError, NotImplementedError):
+    """
+    The code under test used a feature the fake does not simulate (TCP
+    half-close, for one); the message says which and what to use instead.
+    """
+
+
 class LeftoverError(WsFakesError, FailTest):
     """
     A hygiene check at the end of a test found something left behind: a

@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IPullProducer, IPushProducer
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
+from ..errors import UnsupportedByFake
 from ..network import FakeReactor
 from ._protocols import Echo, Greeter, Recorder, connectPair, transportOf
 
@@ -274,6 +275,17 @@ class FaultTests(SynchronousTestCase):
         connection.resume()
         reactor.flush()
         self.assertEqual(server.data, b"wait")
+
+    def test_halfCloseUnsupported(self) -> None:
+        """
+        loseWriteConnection raises UnsupportedByFake saying what to use
+        instead, rather than half-closing wrongly.
+        """
+        _, client, _ = connectPair(FakeReactor())
+        error = self.assertRaises(
+            UnsupportedByFake, transportOf(client).loseWriteConnection
+        )
+        self.assertIn("use loseConnection()", str(error))
 
     def test_stalledPeerHearsOfAbortOnlyAfterResume(self) -> None:
         """
