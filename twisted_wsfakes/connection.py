@@ -351,10 +351,12 @@ class Connection:
     # What the transports call.
 
     def _written(self, side: Side, data: bytes) -> None:
+        if self._ending is not None:
+            # The connection is already cut or aborted: nothing goes on the
+            # wire, so the transcript does not show it either.
+            return
         now = self._clock.seconds()
         self._wire.append((now, side, data))
-        if self._ending is not None:
-            return
         latency = self.latency
         self._outgoing[side].append((now + latency, data))
         transport = self.clientTransport if side == "client" else self.serverTransport

@@ -276,6 +276,29 @@ class FaultTests(SynchronousTestCase):
         reactor.flush()
         self.assertEqual(server.data, b"wait")
 
+    def test_transcriptKeepsWhatWentOnTheWire(self) -> None:
+        """
+        The connection's transcript has every write made while it was up,
+        with its time, and none made after an abort.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        reactor.advance(1.5)
+        client.write(b"ping")
+        server.write(b"pong")
+        transportOf(server).abortConnection()
+        server.write(b"after the abort")
+        reactor.flush()
+        events = list(connection.transcript)
+        self.assertEqual(
+            sorted((e.time, e.sender, e.data) for e in events[:2]),  # type: ignore[attr-defined]
+            [(1.5, "client", b"ping"), (1.5, "server", b"pong")],
+        )
+        self.assertEqual(
+            [(e.time, e.sender, e.kind) for e in events[2:]],
+            [(1.5, "server", "aborted")],
+        )
+
     def test_halfCloseUnsupported(self) -> None:
         """
         loseWriteConnection raises UnsupportedByFake saying what to use
