@@ -66,7 +66,8 @@ from .script import (
     wait,
 )
 from .testcase import WebSocketTestCase, useFakeReactor
-from .transcript import Transcript, TranscriptWriter
+from .transcript import Transcript
+from .transcriptfile import TranscriptWriter
 
 __all__ = [
     "ANY",

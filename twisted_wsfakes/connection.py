@@ -272,7 +272,7 @@ class Connection:
         """
         Everything said on this connection so far, as websocket events.
         """
-        from .transcript import WireData, WireEnd, transcriptFromWire
+        from .wire import WireData, WireEnd, transcriptFromWire
 
         return transcriptFromWire(
             [

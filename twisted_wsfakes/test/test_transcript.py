@@ -30,11 +30,9 @@ from twisted_wsfakes.transcript import (
     Response,
     TextMessage,
     Transcript,
-    TranscriptWriter,
-    WireData,
-    WireEnd,
-    transcriptFromWire,
 )
+from twisted_wsfakes.transcriptfile import TranscriptWriter
+from twisted_wsfakes.wire import WireData, WireEnd, transcriptFromWire
 
 _KEY = b"\x37\xfa\x21\x3d"
 

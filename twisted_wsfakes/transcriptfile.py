@@ -1,0 +1,428 @@
+"""
+Transcripts in files: JSON Lines, one event a line after a header line.
+
+A file opens with a header line (``format``, ``version`` and the
+transcript's metadata), then holds one event a line, binary payloads in
+base64.  `TranscriptWriter` flushes each line as it is written, so a
+recording that dies half way keeps every event so far.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import (
+    Any,
+    NoReturn,
+    Self,
+)
+
+from .errors import TranscriptError
+from .transcript import (
+    _ENDS,
+    _KINDS,
+    _SENDERS,
+    BinaryMessage,
+    Close,
+    ConnectionEnd,
+    Event,
+    Ping,
+    Pong,
+    RawData,
+    Request,
+    Response,
+    TextMessage,
+    Transcript,
+    _toMetadata,
+)
+
+FORMAT = "twisted_wsfakes transcript"
+"""
+The ``format`` value in the header line of every transcript file.
+"""
+
+VERSION = 1
+"""
+The transcript file version this module writes and reads.
+"""
+
+# -- Files.
+
+
+class TranscriptWriter:
+    """
+    Write a transcript file one event at a time, flushing every line.
+
+    A recording that stops half way (the process killed, the test failing)
+    leaves a file that loads with every event written so far::
+
+        with TranscriptWriter("session.jsonl", {"url": url}) as writer:
+            for event in events:
+                writer.write(event)
+
+    The file is JSON Lines in UTF-8.  The first line is the header,
+    ``{"format": "twisted_wsfakes transcript", "version": 1}``, with a
+    ``"metadata"`` object when there is metadata.  Then one event a line:
+    ``time``, ``sender``, ``kind``, and the fields of that kind — bytes as
+    ``"base64"``, text as ``"text"`` (``"base64"`` when it is not valid
+    UTF-8), a close's ``"code"`` and ``"reason"`` (``"reasonBase64"`` when
+    not valid UTF-8), ``"compressed": true`` when set, and a handshake's
+    ``"method"``, ``"path"``, ``"status"``, ``"reason"`` and ``"headers"``
+    (a list of ``[name, value]`` pairs)::
+
+        {"time": 0.0, "sender": "client", "kind": "text", "text": "hello"}
+        {"time": 0.5, "sender": "server", "kind": "binary", "base64": "AAE="}
+
+    :param path: the file to create (replaced if it exists).
+    :param metadata: strings for the header, such as ``{"url": ...}``.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None
+    ) -> None:
+        header: dict[str, object] = {"format": FORMAT, "version": VERSION}
+        if metadata:
+            header["metadata"] = dict(_toMetadata(metadata))
+        self.path = os.fspath(path)
+        # Open for the writer's whole life, not one block: it is the point.
+        self._file = open(self.path, "wb")  # noqa: SIM115
+        self._lastTime = -math.inf
+        self._writeLine(header)
+
+    def write(self, event: Event) -> None:
+        """
+        Append ``event`` and flush it to the file.
+
+        :raises ValueError: if ``event`` is earlier than the one before it.
+        """
+        if not isinstance(event, Event):
+            raise TypeError(f"not a transcript Event: {event!r}")
+        if event.time < self._lastTime:
+            raise ValueError(
+                f"event at time {event.time!r} comes before the previous event's "
+                f"time {self._lastTime!r}; events must be written in time order"
+            )
+        self._lastTime = event.time
+        self._writeLine(_eventToJSON(event))
+
+    def close(self) -> None:
+        """
+        Close the file.
+        """
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _writeLine(self, value: Mapping[str, object]) -> None:
+        line = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        self._file.write(line.encode("utf-8") + b"\n")
+        self._file.flush()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _eventToJSON(event: Event) -> dict[str, object]:
+    line: dict[str, object] = {
+        "time": event.time,
+        "sender": event.sender,
+        "kind": event.kind,
+    }
+    if isinstance(event, Request):
+        line.update(method=event.method, path=event.path)
+        line["headers"] = [list(pair) for pair in event.headers]
+    elif isinstance(event, Response):
+        line.update(status=event.status, reason=event.reason)
+        line["headers"] = [list(pair) for pair in event.headers]
+    elif isinstance(event, (TextMessage, BinaryMessage)):
+        if isinstance(event.data, str):
+            line["text"] = event.data
+        else:
+            line["base64"] = _b64(event.data)
+        if event.compressed:
+            line["compressed"] = True
+    elif isinstance(event, (Ping, Pong, RawData)):
+        line["base64"] = _b64(event.data)
+    elif isinstance(event, Close):
+        line["code"] = event.code
+        if isinstance(event.reason, str):
+            line["reason"] = event.reason
+        else:
+            line["reasonBase64"] = _b64(event.reason)
+    return line
+
+
+def _typeName(value: object) -> str:
+    """
+    Describe a JSON value for an error message: scalars as JSON, containers
+    by their type.
+    """
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Line:
+    """
+    One JSON object from a transcript file, read field by field.
+
+    Every field read is checked off, so fields nobody reads are reported
+    instead of silently dropped.
+    """
+
+    def __init__(self, path: str, number: int, value: dict[str, Any]) -> None:
+        self.path = path
+        self.number = number
+        self.value = value
+        self._unread = set(value)
+
+    def fail(self, field: str | None, problem: str) -> NoReturn:
+        raise TranscriptError(self.path, self.number, field, problem)
+
+    def has(self, field: str) -> bool:
+        return field in self.value
+
+    def get(self, field: str, expected: str, types: tuple[type, ...]) -> Any:
+        if field not in self.value:
+            self.fail(field, "missing")
+        self._unread.discard(field)
+        value = self.value[field]
+        # JSON true is a Python int too; it is not a number here.
+        if (isinstance(value, bool) and bool not in types) or not isinstance(
+            value, types
+        ):
+            self.fail(field, f"expected {expected}, got {_typeName(value)}")
+        return value
+
+    def string(self, field: str) -> str:
+        value: str = self.get(field, "a string", (str,))
+        return value
+
+    def integer(self, field: str, low: int, high: int) -> int:
+        value: int = self.get(field, "an integer", (int,))
+        if not low <= value <= high:
+            self.fail(field, f"{value} is out of range ({low} to {high})")
+        return value
+
+    def binary(self, field: str) -> bytes:
+        text = self.string(field)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as e:
+            self.fail(field, f"not valid base64 ({e})")
+
+    def textOrBytes(self, textField: str, bytesField: str) -> str | bytes:
+        if self.has(textField) == self.has(bytesField):
+            self.fail(
+                textField,
+                f'needs exactly one of "{textField}" (text) or "{bytesField}" '
+                "(base64 bytes)",
+            )
+        if self.has(textField):
+            return self.string(textField)
+        return self.binary(bytesField)
+
+    def headers(self, field: str) -> tuple[tuple[str, str], ...]:
+        pairs: list[Any] = self.get(field, "a list of [name, value] pairs", (list,))
+        for index, pair in enumerate(pairs):
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and all(isinstance(part, str) for part in pair)
+            ):
+                self.fail(
+                    f"{field}[{index}]",
+                    f"expected a [name, value] pair of strings, got {_typeName(pair)}",
+                )
+        return tuple((name, value) for name, value in pairs)
+
+    def done(self) -> None:
+        for field in sorted(self._unread):
+            self.fail(field, "unexpected field")
+
+
+def _readEvent(line: _Line, previousTime: float) -> Event:
+    kind = line.string("kind")
+    if kind not in _KINDS:
+        line.fail(
+            "kind",
+            f"unknown event kind {kind!r} (expected one of "
+            f"{', '.join(repr(known) for known in _KINDS)})",
+        )
+    time = float(line.get("time", "a number", (int, float)))
+    if not math.isfinite(time):
+        line.fail("time", f"expected a finite number, got {time!r}")
+    if time < previousTime:
+        line.fail(
+            "time",
+            f"time {time!r} is earlier than the previous event's time {previousTime!r}",
+        )
+    sender = line.get("sender", '"client", "server" or null', (str, type(None)))
+    if sender not in _SENDERS and not (sender is None and kind in _ENDS):
+        line.fail(
+            "sender",
+            f'expected "client" or "server"{" or null" if kind in _ENDS else ""}, '
+            f"got {_typeName(sender)}",
+        )
+    if kind in ("text", "binary") and line.has("compressed"):
+        compressed: bool = line.get("compressed", "true or false", (bool,))
+    else:
+        compressed = False
+    event: Event
+    if kind == "request":
+        event = Request(
+            time,
+            sender,
+            line.string("method"),
+            line.string("path"),
+            line.headers("headers"),
+        )
+    elif kind == "response":
+        event = Response(
+            time,
+            sender,
+            line.integer("status", 100, 999),
+            line.string("reason"),
+            line.headers("headers"),
+        )
+    elif kind == "text":
+        data = line.textOrBytes("text", "base64")
+        if compressed and isinstance(data, str):
+            line.fail("compressed", 'a compressed text message needs "base64"')
+        event = TextMessage(time, sender, data, compressed)
+    elif kind == "binary":
+        event = BinaryMessage(time, sender, line.binary("base64"), compressed)
+    elif kind == "ping":
+        event = Ping(time, sender, line.binary("base64"))
+    elif kind == "pong":
+        event = Pong(time, sender, line.binary("base64"))
+    elif kind == "data":
+        event = RawData(time, sender, line.binary("base64"))
+    elif kind == "close":
+        code = None
+        if line.get("code", "an integer or null", (int, type(None))) is not None:
+            code = line.integer("code", 0, 0xFFFF)
+        reason = line.textOrBytes("reason", "reasonBase64")
+        if code is None and reason:
+            line.fail("reason", "a close without a code cannot have a reason")
+        event = Close(time, sender, code, reason)
+    else:
+        if kind == "dropped" and sender is not None:
+            line.fail("sender", f"a dropped connection has no sender, got {sender!r}")
+        event = ConnectionEnd(time, sender, kind)
+    line.done()
+    return event
+
+
+def _readHeader(line: _Line) -> Mapping[str, str]:
+    if line.value.get("format") != FORMAT:
+        if "format" in line.value:
+            line.fail(
+                "format",
+                f"not a twisted_wsfakes transcript: expected {json.dumps(FORMAT)}, got "
+                f"{_typeName(line.value['format'])}",
+            )
+        line.fail(
+            None,
+            "missing header: a transcript file starts with the line "
+            f'{{"format": "{FORMAT}", "version": {VERSION}}}',
+        )
+    line.string("format")
+    version = line.get("version", "an integer", (int,))
+    if version != VERSION:
+        line.fail(
+            "version",
+            f"unsupported version {version} (this twisted_wsfakes reads version "
+            f"{VERSION})",
+        )
+    metadata: dict[str, str] = {}
+    if line.has("metadata"):
+        values = line.get("metadata", "an object", (dict,))
+        for key, value in values.items():
+            if not isinstance(value, str):
+                line.fail(
+                    f"metadata.{key}", f"expected a string, got {_typeName(value)}"
+                )
+            metadata[key] = value
+    line.done()
+    return metadata
+
+
+def _noDuplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = {}
+    for key, item in pairs:
+        if key in value:
+            raise _DuplicateField(key)
+        value[key] = item
+    return value
+
+
+class _DuplicateField(Exception):
+    pass
+
+
+def load(path: str) -> Transcript:
+    with open(path, "rb") as file:
+        content = file.read()
+    rawLines = content.split(b"\n")
+    lastNumber = len(rawLines)
+    cutShort = rawLines[-1].strip() != b""
+    metadata: Mapping[str, str] | None = None
+    events: list[Event] = []
+    previousTime = -math.inf
+    for number, raw in enumerate(rawLines, 1):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise TranscriptError(
+                path,
+                number,
+                None,
+                f"not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1})",
+            ) from None
+        try:
+            value = json.loads(text, object_pairs_hook=_noDuplicates)
+        except json.JSONDecodeError as e:
+            problem = f"not valid JSON ({e.msg}, column {e.colno})"
+            if number == lastNumber and cutShort:
+                problem += (
+                    "; the file ends in the middle of this line, as if the "
+                    "recording stopped while writing it: delete the line to load "
+                    "the events before it"
+                )
+            raise TranscriptError(path, number, None, problem) from None
+        except _DuplicateField as e:
+            raise TranscriptError(path, number, str(e), "appears twice") from None
+        if not isinstance(value, dict):
+            raise TranscriptError(
+                path, number, None, f"expected a JSON object, got {_typeName(value)}"
+            )
+        line = _Line(path, number, value)
+        if metadata is None:
+            metadata = _readHeader(line)
+            continue
+        event = _readEvent(line, previousTime)
+        previousTime = event.time
+        events.append(event)
+    if metadata is None:
+        raise TranscriptError(path, 1, None, "missing header: the file is empty")
+    return Transcript(events, metadata=metadata)
