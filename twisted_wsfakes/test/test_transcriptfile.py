@@ -1,0 +1,477 @@
+"""
+Tests for twisted_wsfakes.transcriptfile: transcripts in JSON Lines files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_wsfakes.errors import TranscriptError, WsFakesError
+from twisted_wsfakes.transcript import (
+    BinaryMessage,
+    Close,
+    ConnectionEnd,
+    Ping,
+    Pong,
+    RawData,
+    Request,
+    Response,
+    TextMessage,
+    Transcript,
+)
+from twisted_wsfakes.transcriptfile import TranscriptWriter
+
+from .test_wire import _ACCEPT, _UPGRADE
+
+
+def _allKinds() -> Transcript:
+    return Transcript(
+        [
+            Request(0, "client", "GET", "/v1?x=1", _UPGRADE),
+            Response(0, "server", 101, "Switching Protocols", _ACCEPT),
+            TextMessage(0.1, "client", "héllo ✓"),
+            TextMessage(0.2, "server", b"\xff\xfe"),
+            TextMessage(0.2, "server", b"\x78\x9c", compressed=True),
+            BinaryMessage(0.3, "server", bytes(range(256))),
+            BinaryMessage(0.3, "client", b"\x01", compressed=True),
+            Ping(1 / 3, "server", b"p"),
+            Pong(1 / 3, "client", b"p"),
+            Close(2, "client", 1000, "bye"),
+            Close(2, "server", 4000, b"\xc3"),
+            Close(2, "server"),
+            RawData(3, "client", b"\x00trailing"),
+            ConnectionEnd(4, "server", "closed"),
+            ConnectionEnd(4, "client", "aborted"),
+            ConnectionEnd(4, None, "dropped"),
+        ],
+        metadata={"url": "wss://feed.example/v1", "note": "ünïcode"},
+    )
+
+
+class FileTests(SynchronousTestCase):
+    """
+    Transcripts save and load as JSON Lines.
+    """
+
+    def test_roundTrip(self) -> None:
+        """
+        Every kind of event, and the metadata, load back equal.
+        """
+        path = self.mktemp()
+        transcript = _allKinds()
+        transcript.save(path)
+        self.assertEqual(Transcript.load(path), transcript)
+
+    def test_format(self) -> None:
+        """
+        The file is a header line, then one JSON object per event, bytes as
+        base64 and text as text.
+        """
+        path = self.mktemp()
+        Transcript(
+            [
+                TextMessage(0, "client", "hi"),
+                BinaryMessage(0.5, "server", b"\x00\x01"),
+                ConnectionEnd(1, None, "dropped"),
+            ],
+            metadata={"url": "ws://x/"},
+        ).save(path)
+        with open(path, encoding="utf-8") as file:
+            lines = [json.loads(line) for line in file]
+        self.assertEqual(
+            lines,
+            [
+                {
+                    "format": "twisted_wsfakes transcript",
+                    "version": 1,
+                    "metadata": {"url": "ws://x/"},
+                },
+                {"time": 0.0, "sender": "client", "kind": "text", "text": "hi"},
+                {"time": 0.5, "sender": "server", "kind": "binary", "base64": "AAE="},
+                {"time": 1.0, "sender": None, "kind": "dropped"},
+            ],
+        )
+
+    def test_writerStoppedHalfWay(self) -> None:
+        """
+        A writer that stops after some events, never closed, leaves a file
+        that loads with those events.
+        """
+        path = self.mktemp()
+        writer = TranscriptWriter(path, {"url": "ws://x/"})
+        self.addCleanup(writer.close)
+        events = _allKinds().events
+        for event in events[:5]:
+            writer.write(event)
+        self.assertEqual(
+            Transcript.load(path),
+            Transcript(events[:5], metadata={"url": "ws://x/"}),
+        )
+
+    def test_writerTimeOrder(self) -> None:
+        """
+        The writer refuses an event earlier than the one before it.
+        """
+        with TranscriptWriter(self.mktemp()) as writer:
+            writer.write(Ping(2, "client"))
+            self.assertRaises(ValueError, writer.write, Ping(1, "client"))
+
+    def _load(
+        self, *lines: str | dict[str, object], end: str = "\n"
+    ) -> TranscriptError:
+        """
+        Load a file of ``lines`` (objects are dumped as JSON) and return the
+        error it raises.
+        """
+        path = self.mktemp()
+        text = "\n".join(
+            line if isinstance(line, str) else json.dumps(line) for line in lines
+        )
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text + end if lines else "")
+        error: TranscriptError = self.assertRaises(
+            TranscriptError, Transcript.load, path
+        )
+        self.assertEqual(error.path, path)
+        self.assertIsInstance(error, WsFakesError)
+        self.assertIsInstance(error, ValueError)
+        return error
+
+    _HEADER: ClassVar[dict[str, object]] = {
+        "format": "twisted_wsfakes transcript",
+        "version": 1,
+    }
+    _PING: ClassVar[dict[str, object]] = {
+        "time": 1.0,
+        "sender": "client",
+        "kind": "ping",
+        "base64": "",
+    }
+
+    def _assertError(
+        self, error: TranscriptError, line: int, field: str | None, message: str
+    ) -> None:
+        self.assertEqual((error.line, error.field), (line, field))
+        where = f"{error.path}, line {line}"
+        if field is not None:
+            where += f', field "{field}"'
+        self.assertEqual(str(error), where + message)
+
+    def test_badJSON(self) -> None:
+        """
+        A line that is not JSON is reported with its line.
+        """
+        error = self._load(self._HEADER, self._PING, '{"time": 1,')
+        self._assertError(
+            error,
+            3,
+            None,
+            ": not valid JSON (Expecting property name enclosed in double quotes, "
+            "column 12)",
+        )
+
+    def test_cutShort(self) -> None:
+        """
+        A last line cut off in the middle says what probably happened.
+        """
+        error = self._load(self._HEADER, '{"time": 1, "sen', end="")
+        self._assertError(
+            error,
+            2,
+            None,
+            ": not valid JSON (Unterminated string starting at, column 13); the "
+            "file ends in the middle of this line, as if the recording stopped "
+            "while writing it: delete the line to load the events before it",
+        )
+
+    def test_empty(self) -> None:
+        """
+        An empty file has no header.
+        """
+        self._assertError(self._load(), 1, None, ": missing header: the file is empty")
+
+    def test_missingHeader(self) -> None:
+        """
+        A file that starts with an event has no header.
+        """
+        self._assertError(
+            self._load(self._PING),
+            1,
+            None,
+            ": missing header: a transcript file starts with the line "
+            '{"format": "twisted_wsfakes transcript", "version": 1}',
+        )
+
+    def test_wrongFormat(self) -> None:
+        """
+        A header for another format is refused.
+        """
+        self._assertError(
+            self._load({"format": "har", "version": 1}),
+            1,
+            "format",
+            ': not a twisted_wsfakes transcript: expected "twisted_wsfakes '
+            'transcript", got "har"',
+        )
+
+    def test_wrongVersion(self) -> None:
+        """
+        A version this code does not read is refused.
+        """
+        self._assertError(
+            self._load({**self._HEADER, "version": 2}),
+            1,
+            "version",
+            ": unsupported version 2 (this twisted_wsfakes reads version 1)",
+        )
+
+    def test_badMetadata(self) -> None:
+        """
+        Metadata values must be strings.
+        """
+        self._assertError(
+            self._load({**self._HEADER, "metadata": {"port": 80}}),
+            1,
+            "metadata.port",
+            ": expected a string, got 80",
+        )
+
+    def test_unknownKind(self) -> None:
+        """
+        An unknown kind is named, with the known ones.
+        """
+        self._assertError(
+            self._load(self._HEADER, self._PING, {**self._PING, "kind": "txt"}),
+            3,
+            "kind",
+            ": unknown event kind 'txt' (expected one of 'request', 'response', "
+            "'text', 'binary', 'ping', 'pong', 'close', 'closed', 'aborted', "
+            "'dropped', 'data')",
+        )
+
+    def test_missingField(self) -> None:
+        """
+        A missing field is named.
+        """
+        self._assertError(
+            self._load(self._HEADER, {"time": 1, "sender": "server", "kind": "binary"}),
+            2,
+            "base64",
+            ": missing",
+        )
+
+    def test_illTyped(self) -> None:
+        """
+        A field of the wrong type is named, with what it held; ``true`` is
+        not a number.
+        """
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "time": "soon"}),
+            2,
+            "time",
+            ': expected a number, got "soon"',
+        )
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "time": True}),
+            2,
+            "time",
+            ": expected a number, got true",
+        )
+        self._assertError(
+            self._load(
+                self._HEADER, '{"time": NaN, "sender": "client", "kind": "ping"}'
+            ),
+            2,
+            "time",
+            ": expected a finite number, got nan",
+        )
+        self._assertError(
+            self._load(
+                self._HEADER,
+                {
+                    "time": 0,
+                    "sender": "client",
+                    "kind": "text",
+                    "text": "x",
+                    "compressed": True,
+                },
+            ),
+            2,
+            "compressed",
+            ': a compressed text message needs "base64"',
+        )
+        self._assertError(
+            self._load(
+                self._HEADER,
+                {
+                    "time": 0,
+                    "sender": "client",
+                    "kind": "text",
+                    "text": "x",
+                    "compressed": 1,
+                },
+            ),
+            2,
+            "compressed",
+            ": expected true or false, got 1",
+        )
+        self._assertError(
+            self._load(
+                self._HEADER,
+                {
+                    "time": 0,
+                    "sender": "client",
+                    "kind": "request",
+                    "method": "GET",
+                    "path": "/",
+                    "headers": [["Host"]],
+                },
+            ),
+            2,
+            "headers[0]",
+            ": expected a [name, value] pair of strings, got a list",
+        )
+
+    def test_badSender(self) -> None:
+        """
+        Only a connection end may have no sender, and a drop must not have
+        one.
+        """
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "sender": None}),
+            2,
+            "sender",
+            ': expected "client" or "server", got null',
+        )
+        self._assertError(
+            self._load(
+                self._HEADER, {"time": 0, "sender": "client", "kind": "dropped"}
+            ),
+            2,
+            "sender",
+            ": a dropped connection has no sender, got 'client'",
+        )
+
+    def test_badBase64(self) -> None:
+        """
+        Base64 that does not decode is refused.
+        """
+        error = self._load(self._HEADER, {**self._PING, "base64": "a!"})
+        self.assertEqual((error.line, error.field), (2, "base64"))
+        self.assertTrue(
+            str(error).startswith(
+                f'{error.path}, line 2, field "base64": not valid base64 ('
+            )
+        )
+
+    def test_timeBackwards(self) -> None:
+        """
+        An event earlier than the one before it is refused.
+        """
+        self._assertError(
+            self._load(self._HEADER, self._PING, {**self._PING, "time": 0.5}),
+            3,
+            "time",
+            ": time 0.5 is earlier than the previous event's time 1.0",
+        )
+
+    def test_unexpectedField(self) -> None:
+        """
+        A field this kind does not have is reported, not dropped.
+        """
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "colour": "red"}),
+            2,
+            "colour",
+            ": unexpected field",
+        )
+
+    def test_duplicateField(self) -> None:
+        """
+        A field given twice is reported, not silently overwritten.
+        """
+        self._assertError(
+            self._load(self._HEADER, '{"time": 1, "time": 2}'),
+            2,
+            "time",
+            ": appears twice",
+        )
+
+    def test_textAndBytes(self) -> None:
+        """
+        A text event has its text, or its bytes, not both and not neither.
+        """
+        self._assertError(
+            self._load(
+                self._HEADER,
+                {
+                    "time": 0,
+                    "sender": "client",
+                    "kind": "text",
+                    "text": "a",
+                    "base64": "",
+                },
+            ),
+            2,
+            "text",
+            ': needs exactly one of "text" (text) or "base64" (base64 bytes)',
+        )
+
+    def test_closeReasonWithoutCode(self) -> None:
+        """
+        A close with no code has no reason.
+        """
+        self._assertError(
+            self._load(
+                self._HEADER,
+                {
+                    "time": 0,
+                    "sender": "client",
+                    "kind": "close",
+                    "code": None,
+                    "reason": "x",
+                },
+            ),
+            2,
+            "reason",
+            ": a close without a code cannot have a reason",
+        )
+
+    def test_notAnObject(self) -> None:
+        """
+        Each line is a JSON object.
+        """
+        self._assertError(
+            self._load(self._HEADER, "[1, 2]"),
+            2,
+            None,
+            ": expected a JSON object, got a list",
+        )
+
+    def test_notUTF8(self) -> None:
+        """
+        A line that is not UTF-8 is reported with the bad byte.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(json.dumps(self._HEADER).encode() + b'\n{"\xff"}\n')
+        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        self.assertEqual(
+            str(error), f"{path}, line 2: not UTF-8 text (byte 0xff at column 3)"
+        )
+
+    def test_blankLines(self) -> None:
+        """
+        Blank lines hold nothing and are skipped.
+        """
+        path = self.mktemp()
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(
+                "\n".join(
+                    ["", json.dumps(self._HEADER), "", json.dumps(self._PING), "", ""]
+                )
+            )
+        self.assertEqual(Transcript.load(path), Transcript([Ping(1, "client")]))
