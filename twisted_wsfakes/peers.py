@@ -78,10 +78,9 @@ class _Run:
     ) -> None:
         self.owner = owner
         # Any: Autobahn's protocol methods are unannotated.
-        self.protocol: Any
+        self.protocol: Any = protocol
         self.script = script
         self.number = number
-        self.protocol = protocol
         self.positions = list(script.walk())
         self.cursor = 0
         self.inbox: deque[tuple[int, Message]] = deque()
