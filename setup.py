@@ -8,7 +8,8 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-_TEST = ["hypothesis"]
+# twisted[websocket] brings wsproto, for the tests of twisted.web.websocket.
+_TEST = ["hypothesis", "twisted[websocket]"]
 _DEV = [*_TEST, "mypy", "mypy-zope", "ruff", "sphinx", "tox"]
 
 setup(
