@@ -552,7 +552,7 @@ class FakeReactor:
             pending.attempt.outcome = "refused"
             pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
             return
-        clientAddress = _address(_clientHostFor(serverAddress), self._ephemeralPort())
+        clientAddress = self._clientAddressFor(serverAddress)
         built: list[IProtocol | None] = []
         failure = callLogged(
             "Error building a protocol on {listener!r}",
@@ -565,13 +565,11 @@ class FakeReactor:
             built = [None]
         server = built[0]
         client = pending.connector.buildProtocol(serverAddress)
-        connection = Connection(
-            self.clock,
-            len(self.connections) + 1,
+        connection = self._newConnection(
             clientAddress,
             serverAddress,
-            _orClosing(client),
-            _orClosing(server),
+            client,
+            server,
             onClientLost=pending.connector.connectionLost,
         )
         pending.attempt.outcome = "connected"
@@ -579,6 +577,43 @@ class FakeReactor:
         # BaseConnector.disconnect() closes the connector's transport.
         transport = connection.clientTransport
         pending.connector.transport = transport  # type: ignore[assignment]
+        self._startConnection(connection)
+
+    def _clientAddressFor(self, serverAddress: Address) -> Address:
+        """
+        A new address for the connecting end of a connection to
+        ``serverAddress``.
+        """
+        return _address(_clientHostFor(serverAddress), self._ephemeralPort())
+
+    def _newConnection(
+        self,
+        clientAddress: Address,
+        serverAddress: Address,
+        client: IProtocol | None,
+        server: IProtocol | None,
+        onClientLost: Callable[[Failure], None],
+    ) -> Connection:
+        """
+        A Connection between two built protocols, not yet started; a side
+        whose factory built no protocol closes at once, as on a real
+        network.
+        """
+        return Connection(
+            self.clock,
+            len(self.connections) + 1,
+            clientAddress,
+            serverAddress,
+            _orClosing(client),
+            _orClosing(server),
+            onClientLost=onClientLost,
+        )
+
+    def _startConnection(self, connection: Connection) -> None:
+        """
+        List ``connection``, show it to the ``onNewConnection`` hooks, and
+        give both protocols their transports.
+        """
         self.connections.append(connection)
         for hook in list(self._connectionHooks):
             hook(connection)

@@ -45,9 +45,7 @@ from .network import (
     ConnectionAttempt,
     FakeReactor,
     _address,
-    _clientHostFor,
     _Listener,
-    _orClosing,
 )
 from .peers import ScriptedServer
 
@@ -144,23 +142,18 @@ class EndpointAttempt:
         if client is None:
             self.fail(error.NoProtocol())
             return
-        clientAddress = _address(
-            _clientHostFor(target.address), reactor._ephemeralPort()
-        )
-        connection = Connection(
-            reactor.clock,
-            len(reactor.connections) + 1,
+        clientAddress = reactor._clientAddressFor(target.address)
+        connection = reactor._newConnection(
             clientAddress,
             target.address,
             client,
-            _orClosing(target.buildServer(clientAddress)),
+            target.buildServer(clientAddress),
             onClientLost=self._lost,
         )
         self.outcome = "connected"
         self.protocol = client
         self.connection = connection
-        reactor.connections.append(connection)
-        connection._start()
+        reactor._startConnection(connection)
         self._deferred.callback(client)
         reactor.flush()
 

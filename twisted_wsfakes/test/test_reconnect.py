@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import FailTest, SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from ..connection import Connection
 from ..errors import (
     AttemptAlreadyResolved,
     NoSuchAttempt,
@@ -143,6 +144,27 @@ class FakeEndpointTests(SynchronousTestCase):
         self.assertIs(attempt.factory, self.factory)
         self.assertEqual(self.factory.numPorts, 1)
         self.assertEqual(self.factory.built, [])
+
+    def test_succeedShowsNewConnectionHooks(self) -> None:
+        """
+        A connection ``succeed()`` makes is listed in ``reactor.connections``
+        and shown to ``onNewConnection`` hooks before the protocols start,
+        like a connection the reactor routes.
+        """
+        seen: list[tuple[int, bool]] = []
+
+        def hook(connection: Connection) -> None:
+            client = connection.client
+            assert isinstance(client, Recorder)
+            seen.append((connection.number, client.made))
+
+        self.reactor.onNewConnection(hook)
+        server = self.reactor.listenTCP(9000, RecorderFactory())
+        endpoint = FakeEndpoint(self.reactor, server=server)
+        endpoint.connect(RecorderFactory())
+        endpoint.attempts[0].succeed()
+        self.assertEqual(seen, [(1, False)])
+        self.assertEqual(self.reactor.connections, [endpoint.attempts[0].connection])
 
     def test_succeedToListener(self) -> None:
         """
