@@ -26,7 +26,7 @@ class _ClockCall(DelayedCall):
     the moment they were (re)scheduled.
     """
 
-    # The sequence number of this call's live key in its clock's heap; 0
+    # The sequence number of this call's live key in its clock's queue; 0
     # before the clock first schedules it.  (``delayed_time`` stays 0, so
     # ``time`` is the due time, and the key shares its float.)
     _sequence = 0
@@ -77,8 +77,9 @@ class Clock:
         in the same advance, in time order.  The advance ends at start + s.
       - Calls due at the same time run first-in first-out, by the moment they
         were scheduled, reset or delayed.
-      - Pending calls sit in a heap: scheduling, cancelling and rescheduling
-        cost O(log n), so 100,000 timers take well under a second.
+      - Pending calls sit in one-second buckets, the earliest kept as a
+        heap: scheduling, cancelling and rescheduling cost O(log n) at most,
+        so 100,000 timers take well under a second.
       - A negative delay, reset or advance raises ``ValueError``, as does
         ``delay()`` that would move a call into the past.
       - ``advance()`` called from inside a call it is running raises
@@ -99,14 +100,14 @@ class Clock:
     def __init__(self) -> None:
         self._now = 0.0
         self._sequence = 0
-        # Heap of (due time, sequence) keys.  A key goes stale when its call
-        # is cancelled or rescheduled; _pending maps the sequence of each live
-        # key to its call (in sequence order, as dicts keep insertion order),
-        # and stale keys are skipped on pop.  The keys hold no reference to
-        # their call, so the garbage collector stops tracking them after one
-        # collection: with 100,000 pending calls, full collections walking
-        # every key are most of what callLater costs.
-        self._heap: list[tuple[float, int]] = []
+        # (due time, sequence) keys, earliest first.  A key goes stale when
+        # its call is cancelled or rescheduled; _pending maps the sequence of
+        # each live key to its call (in sequence order, as dicts keep
+        # insertion order), and stale keys are skipped on pop.  The keys hold
+        # no reference to their call, so the garbage collector stops tracking
+        # them after one collection: with 100,000 pending calls, full
+        # collections walking every key are most of what callLater costs.
+        self._queue = _BucketQueue()
         self._pending: dict[int, _ClockCall] = {}
         self._advancing = False
         self._lastRunAt: float | None = None
@@ -225,11 +226,12 @@ class Clock:
 
     def _popDueBy(self, end: float) -> _ClockCall | None:
         """
-        Take the earliest pending call off the heap if it is due by ``end``.
+        Take the earliest pending call off the queue if it is due by ``end``.
         """
-        heap = self._heap
-        while heap and heap[0][0] <= end:
-            call = self._pending.pop(heapq.heappop(heap)[1], None)
+        queue = self._queue
+        while (first := queue.first()) is not None and first[0] <= end:
+            queue.pop()
+            call = self._pending.pop(first[1], None)
             if call is not None:
                 return call
         return None
@@ -244,7 +246,7 @@ class Clock:
         self._sequence += 1
         call._sequence = self._sequence
         self._pending[self._sequence] = call
-        heapq.heappush(self._heap, (call.time, self._sequence))
+        self._queue.push((call.time, self._sequence))
         self._compactIfMostlyStale()
 
     def _forget(self, call: DelayedCall) -> None:
@@ -257,9 +259,80 @@ class Clock:
 
     def _compactIfMostlyStale(self) -> None:
         # Code that keeps cancelling or resetting timeouts without time
-        # moving would otherwise grow the heap without bound.
-        if len(self._heap) > 64 + 2 * len(self._pending):
-            self._heap = [
-                (call.time, sequence) for sequence, call in self._pending.items()
-            ]
-            heapq.heapify(self._heap)
+        # moving would otherwise grow the queue without bound.
+        if len(self._queue) > 64 + 2 * len(self._pending):
+            self._queue = _BucketQueue()
+            for sequence, call in self._pending.items():
+                self._queue.push((call.time, sequence))
+
+
+_Key = tuple[float, int]
+
+
+class _BucketQueue:
+    """
+    (due time, sequence) keys, popped earliest first, kept in buckets of one
+    second of clock time.
+
+    One heap of every key is slow when it is large, each pop walking cold
+    memory.  Here only the earliest bucket is a heap (small, so it stays in
+    the CPU's caches); later buckets are plain lists that keys are appended
+    to, each heapified when its turn comes.
+    """
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, list[_Key]] = {}
+        # The numbers of the buckets that are not the active one, as a heap.
+        self._later: list[int] = []
+        # The earliest bucket, as a heap, once something looked at it.
+        self._activeNumber: int | None = None
+        self._active: list[_Key] = []
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def push(self, key: _Key) -> None:
+        self._size += 1
+        number = _bucketOf(key[0])
+        active = self._activeNumber
+        if number == active:
+            heapq.heappush(self._active, key)
+            return
+        if active is not None and number < active:
+            # An earlier bucket appears: the active one waits its turn again.
+            heapq.heappush(self._later, active)
+            self._activeNumber = None
+        bucket = self._buckets.get(number)
+        if bucket is None:
+            self._buckets[number] = [key]
+            heapq.heappush(self._later, number)
+        else:
+            bucket.append(key)
+
+    def first(self) -> _Key | None:
+        """
+        The earliest key, or ``None`` if there is none.
+        """
+        if self._activeNumber is None:
+            if not self._later:
+                return None
+            self._activeNumber = heapq.heappop(self._later)
+            self._active = self._buckets[self._activeNumber]
+            heapq.heapify(self._active)
+        return self._active[0]
+
+    def pop(self) -> None:
+        """
+        Remove the key :meth:`first` returned.
+        """
+        heapq.heappop(self._active)
+        self._size -= 1
+        if not self._active:
+            del self._buckets[self._activeNumber]  # type: ignore[arg-type]
+            self._activeNumber = None
+
+
+def _bucketOf(time: float) -> int:
+    # Clamped so that a call at float("inf") has a bucket too.
+    return int(min(time, 1e18))

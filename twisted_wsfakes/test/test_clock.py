@@ -505,11 +505,47 @@ class GetDelayedCallsTests(SynchronousTestCase):
         self.assertEqual(clock.calls, [])
 
 
+class BucketTests(SynchronousTestCase):
+    """
+    The clock keeps pending calls in one-second buckets; order must not
+    depend on which bucket a call lands in.
+    """
+
+    def test_earlierBucketAfterALaterOneWasOpened(self) -> None:
+        """
+        A call scheduled into an earlier second than the one the clock was
+        about to run still runs first.
+        """
+        clock = Clock()
+        log: list[tuple[str, float]] = []
+        record = _recorder(clock, log)
+        clock.callLater(5.5, record("late"))
+        clock.advance(1)
+        clock.callLater(1.25, record("early"))
+        clock.callLater(4.5, record("as late as late"))
+        clock.advance(10)
+        self.assertEqual(
+            log, [("early", 2.25), ("late", 5.5), ("as late as late", 5.5)]
+        )
+
+    def test_infiniteDelay(self) -> None:
+        """
+        A call at an infinite delay stays pending, behind every finite one.
+        """
+        clock = Clock()
+        log: list[tuple[str, float]] = []
+        never = clock.callLater(float("inf"), _recorder(clock, log)("never"))
+        clock.callLater(1e12, _recorder(clock, log)("far"))
+        clock.advance(2e12)
+        self.assertEqual(log, [("far", 1e12)])
+        self.assertEqual(clock.getDelayedCalls(), [never])
+
+
 class HeapCompactionTests(SynchronousTestCase):
     """
     Cancelling and rescheduling without moving time keep the heap small.
 
-    These look at ``Clock._heap`` on purpose: stale heap entries are
+    These look at ``Clock._queue`` on purpose: stale queued keys are
     invisible through the public API until memory runs out, so the bound can
     only be checked from inside.
     """
@@ -524,11 +560,11 @@ class HeapCompactionTests(SynchronousTestCase):
         kept = clock.callLater(1, _recorder(clock, log)("kept"))
         for _ in range(10_000):
             clock.callLater(5, lambda: None).cancel()
-        self.assertLessEqual(len(clock._heap), 100)
+        self.assertLessEqual(len(clock._queue), 100)
         batch = [clock.callLater(5, lambda: None) for _ in range(10_000)]
         for call in batch:
             call.cancel()
-        self.assertLessEqual(len(clock._heap), 100)
+        self.assertLessEqual(len(clock._queue), 100)
         self.assertEqual(clock.getDelayedCalls(), [kept])
         clock.advance(10)
         self.assertEqual(log, [("kept", 1.0)])
@@ -544,7 +580,7 @@ class HeapCompactionTests(SynchronousTestCase):
         for i in range(10_000):
             call.reset(1 + i % 7)
             call.delay(0.25)
-        self.assertLessEqual(len(clock._heap), 100)
+        self.assertLessEqual(len(clock._queue), 100)
         clock.advance(10)
         self.assertEqual(log, [("reset", 1 + 9_999 % 7 + 0.25)])
 
