@@ -13,6 +13,7 @@ from twisted.internet import error
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import (
     IConsumer,
+    IDelayedCall,
     IProducer,
     IProtocol,
     IPullProducer,
@@ -117,7 +118,8 @@ class _Transport:
         self.producer = producer
         self.streamingProducer = streaming
         if not streaming:
-            self._connection._pullProducers.add(self._side)
+            # As Twisted's own transports do: ask for data at once.
+            cast(IPullProducer, producer).resumeProducing()
 
     def unregisterProducer(self) -> None:
         # Autobahn calls this on every drop, registered or not.
@@ -200,6 +202,9 @@ class Connection:
             "server": None,
         }
         self._paused: set[Side] = set()
+        # Timers that stop advance() when delayed bytes are due; cancelled
+        # when the connection ends, so they are no one's leftovers.
+        self._latencyTimers: list[IDelayedCall] = []
         # Sides whose pull producer is due to be asked for more once what
         # that side wrote has been delivered, as a real transport asks when
         # its buffer drains: a producer that writes nothing is not asked
@@ -241,9 +246,10 @@ class Connection:
         """
         Stop delivering bytes either way; writes still succeed and wait.
 
-        News of a close travels the same way: when one side closes or
-        aborts, it gets ``connectionLost`` as usual, but its peer hears of
-        it only after :meth:`resume`, as behind a dead network.
+        News of a close travels the same way: a side that aborts gets
+        ``connectionLost`` as usual, but its peer hears of it only after
+        :meth:`resume`, as behind a dead network.  A ``loseConnection()``
+        with bytes still to deliver waits for them, so for :meth:`resume`.
         """
         self._stalled = True
 
@@ -365,7 +371,7 @@ class Connection:
         if latency:
             # A timer at the due time makes reactor.advance() stop and flush
             # there, so delayed bytes arrive exactly on time.
-            self._clock.callLater(latency, _nothing)
+            self._latencyTimers.append(self._clock.callLater(latency, _nothing))
 
     def _loseRequested(self, side: Side) -> None:
         self._closing.append(side)
@@ -419,6 +425,14 @@ class Connection:
 
     def _closeIfFlushed(self) -> bool:
         for side in self._closing:
+            _, transport = self._endOf(side)
+            if transport.producer is not None and not transport.streamingProducer:
+                # A transport closes once its pull producer is done.
+                continue
+            if self._outgoing[side] and _other(side) in self._closing:
+                # The peer is closing too and reads no more: what is left
+                # would never be read, and waiting for it would never end.
+                self._outgoing[side].clear()
             if not self._outgoing[side]:
                 self._end(
                     clientReason=Failure(error.ConnectionDone()),
@@ -495,6 +509,10 @@ class Connection:
             told = True
             self._lose(side, clientReason if side == "client" else serverReason)
         self._closed = len(self._lost) == 2
+        if self._closed:
+            for timer in self._latencyTimers:
+                if timer.active():
+                    timer.cancel()
         return told
 
     def _lose(self, side: Side, reason: Failure) -> None:
@@ -505,8 +523,10 @@ class Connection:
         producer, transport.producer = transport.producer, None
         if producer is not None:
             callLogged("Error stopping a producer", producer.stopProducing)
-        callLogged("Error in connectionLost", protocol.connectionLost, reason)
-        if side == "client" and self._onClientLost is not None:
+        failed = callLogged("Error in connectionLost", protocol.connectionLost, reason)
+        # As in Twisted's tcp.Client, a connectionLost that raises keeps the
+        # connector from hearing of the loss.
+        if side == "client" and self._onClientLost is not None and failed is None:
             callLogged("Error reporting a lost connection", self._onClientLost, reason)
 
     def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:

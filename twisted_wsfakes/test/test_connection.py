@@ -299,6 +299,34 @@ class FaultTests(SynchronousTestCase):
             [(1.5, "server", "aborted")],
         )
 
+    def test_bothCloseAtOnce(self) -> None:
+        """
+        Both sides writing and closing in the same turn close the
+        connection: neither waits for a peer that reads no more.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        for end in (client, server):
+            end.write(b"bye")
+            transportOf(end).loseConnection()
+        reactor.flush()
+        self.assertFalse(connection.open)
+        client.lost[0].trap(error.ConnectionDone)
+        server.lost[0].trap(error.ConnectionDone)
+
+    def test_latencyTimersEndWithTheConnection(self) -> None:
+        """
+        The timers that deliver delayed bytes are cancelled when the
+        connection ends, so they are not left pending.
+        """
+        reactor = FakeReactor()
+        connection, client, _ = connectPair(reactor)
+        connection.latency = 5
+        client.write(b"slow")
+        connection.drop()
+        reactor.flush()
+        self.assertEqual(reactor.getDelayedCalls(), [])
+
     def test_halfCloseUnsupported(self) -> None:
         """
         loseWriteConnection raises UnsupportedByFake saying what to use
@@ -468,6 +496,30 @@ class ProducerTests(SynchronousTestCase):
         reactor.flush()
         self.assertEqual(server.received, [b"a", b"b", b"c"])
         self.assertEqual(producer.resumed, 3)
+
+    def test_pullProducerAskedOnRegistration(self) -> None:
+        """
+        As on Twisted's own transports, registering a pull producer asks it
+        for data at once.
+        """
+        _, client, _ = connectPair(FakeReactor())
+        producer = _PullProducer(client, [b"a", b"b"])
+        transportOf(client).registerProducer(producer, False)
+        self.assertEqual(producer.resumed, 1)
+
+    def test_closeWaitsForPullProducer(self) -> None:
+        """
+        loseConnection() with a pull producer registered closes only once
+        the producer is done and its data delivered.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        producer = _PullProducer(client, [b"a", b"b", b"c"])
+        transportOf(client).registerProducer(producer, False)
+        transportOf(client).loseConnection()
+        reactor.flush()
+        self.assertEqual(server.received, [b"a", b"b", b"c"])
+        self.assertEqual((len(client.lost), len(server.lost)), (1, 1))
 
     def test_idlePullProducer(self) -> None:
         """

@@ -35,7 +35,8 @@ from twisted.internet.interfaces import (
     ISSLTransport,
     ITCPTransport,
 )
-from twisted.internet.protocol import ReconnectingClientFactory
+from twisted.internet.protocol import ReconnectingClientFactory, connectionDone
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -412,6 +413,20 @@ class _BrokenFactory(RecorderFactory):
         raise ZeroDivisionError("no protocol today")
 
 
+class _BrokenOnLoss(Recorder):
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        raise ZeroDivisionError("broken on loss")
+
+
+class _LossCountingFactory(RecorderFactory):
+    def __init__(self) -> None:
+        super().__init__(_BrokenOnLoss)
+        self.lostReasons: list[Failure] = []
+
+    def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
+        self.lostReasons.append(reason)
+
+
 class AcceptTests(SynchronousTestCase):
     """
     What happens between a listener accepting and both protocols starting.
@@ -431,6 +446,21 @@ class AcceptTests(SynchronousTestCase):
         self.assertTrue(client.built[0].made)
         client.built[0].lost[0].trap(error.ConnectionDone)
         self.assertEqual(reactor.getDelayedCalls(), [])
+
+    def test_connectionLostRaising(self) -> None:
+        """
+        A client protocol whose connectionLost raises has the error logged,
+        and its factory is not told of the loss, as with Twisted's tcp.Client.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        factory = _LossCountingFactory()
+        reactor.connectTCP("example.com", 80, factory)
+        reactor.flush()
+        reactor.connections[0].drop()
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(factory.lostReasons, [])
 
     def test_onNewConnectionRunsBeforeConnectionMade(self) -> None:
         """
