@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 _log = Logger()
 
-Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled"]
+Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled", "failed"]
 
 #: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
 #: which no real host uses.
@@ -64,7 +64,8 @@ class ConnectionAttempt:
     :ivar host: the host as the caller named it (a name or an address).
     :ivar port: the port.
     :ivar outcome: ``"pending"`` until it resolves, then ``"connected"``,
-        ``"refused"``, ``"timed out"`` or ``"cancelled"``.
+        ``"refused"``, ``"timed out"`` (toward a :meth:`~FakeReactor.blackhole`),
+        ``"cancelled"`` or ``"failed"`` (the client factory raised).
     :ivar tls: whether it was made with ``connectSSL`` (TLS is not simulated).
     :ivar connection: the :class:`Connection` it made, if it connected.
     """
@@ -154,7 +155,8 @@ class _PendingConnect:
         self.attempt.outcome = (
             "timed out" if isinstance(reason, error.TimeoutError) else "cancelled"
         )
-        self.reactor._pendingConnects.remove(self)
+        if self in self.reactor._pendingConnects:
+            self.reactor._pendingConnects.remove(self)
         self.connector.connectionFailed(Failure(reason))
 
 
@@ -206,6 +208,8 @@ class _Listener:
         self.refusals = 0
         #: Refuse every coming attempt while listening.
         self.refuseAll = False
+        #: The connections it accepted, in order.
+        self.accepted: list[Connection] = []
 
     def startListening(self) -> None:
         key = (self.address.host, self.address.port)
@@ -235,15 +239,9 @@ class _Listener:
         refused, and (unless ``dropConnections`` is false) the connections
         it accepted are cut.  Then deliver until all is quiet.
         """
-        accepted = [
-            connection
-            for connection in self.reactor.connections
-            if connection.open
-            and self.reactor._listenerFor(connection.serverTransport.getHost()) is self
-        ]
         self.stopListening()
         if dropConnections:
-            for connection in accepted:
+            for connection in self.accepted:
                 connection.drop()
         self.reactor.flush()
 
@@ -311,6 +309,7 @@ class FakeReactor:
         self._nextEphemeralPort = 50000
         self._flushing = False
         self._connectionHooks: list[Callable[[Connection], None]] = []
+        self._blackholes: set[tuple[str, int | None]] = set()
         # Scripted servers and clients, checked by useFakeReactor's cleanup.
         self._scriptedPeers: list[Any] = []
         self._triggers: dict[int, tuple[str, str, Callable[..., Any], Any, Any]] = {}
@@ -430,6 +429,31 @@ class FakeReactor:
 
         return ScriptedClient(self, url, script, **options)
 
+    def blackhole(self, host: str, port: int | None = None) -> None:
+        """
+        Make ``host`` (on ``port``, or on every port) answer nothing, as a
+        host that is down or behind a firewall that drops packets: attempts
+        to it stay pending until the connector's own timeout fails them
+        ("timed out"), or until :meth:`unblackhole`::
+
+            reactor.blackhole("feed.example.com")
+            reactor.connectTCP("feed.example.com", 443, factory, timeout=30)
+            reactor.advance(30)   # clientConnectionFailed(TimeoutError)
+        """
+        self._blackholes.add((self.addressOf(host), port))
+
+    def unblackhole(self, host: str, port: int | None = None) -> None:
+        """
+        Undo :meth:`blackhole`: attempts still pending complete at the next
+        flush, as a retransmitted connection request would.
+
+        :raises ValueError: if that host and port were not blackholed.
+        """
+        try:
+            self._blackholes.remove((self.addressOf(host), port))
+        except KeyError:
+            raise ValueError(f"{host}:{port} is not blackholed") from None
+
     def onNewConnection(self, hook: Callable[[Connection], None]) -> None:
         """
         Call ``hook(connection)`` for every connection made from now on,
@@ -453,6 +477,8 @@ class FakeReactor:
         """
         if isIPAddress(host) or isIPv6Address(host):
             return host
+        # DNS names are case-insensitive, and a final dot changes nothing.
+        host = host.lower().removesuffix(".")
         if host not in self._names:
             invented = len([n for n in self._names if n != "localhost"])
             net, number = divmod(invented, 253)
@@ -531,12 +557,19 @@ class FakeReactor:
         return connector
 
     def _completePendingConnects(self) -> bool:
-        if not self._pendingConnects:
-            return False
-        pending, self._pendingConnects = self._pendingConnects, []
-        for each in pending:
+        moved = False
+        for each in list(self._pendingConnects):
+            # An earlier completion may have cancelled this one.
+            if each not in self._pendingConnects or self._blackholed(each):
+                continue
+            self._pendingConnects.remove(each)
             self._complete(each)
-        return True
+            moved = True
+        return moved
+
+    def _blackholed(self, pending: _PendingConnect) -> bool:
+        host = self.addressOf(pending.connector.host)
+        return bool({(host, pending.connector.port), (host, None)} & self._blackholes)
 
     def _complete(self, pending: _PendingConnect) -> None:
         serverAddress = _address(
@@ -553,18 +586,19 @@ class FakeReactor:
             pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
             return
         clientAddress = self._clientAddressFor(serverAddress)
-        built: list[IProtocol | None] = []
-        failure = callLogged(
-            "Error building a protocol on {listener!r}",
-            lambda: built.append(listener.factory.buildProtocol(clientAddress)),
-            listener=listener,
-        )
-        if failure is not None:
-            # A real reactor logs this and closes the accepted socket: the
-            # client sees its connection made, then lost.
-            built = [None]
-        server = built[0]
-        client = pending.connector.buildProtocol(serverAddress)
+        client = _buildLogged(pending.connector.buildProtocol, serverAddress)
+        if isinstance(client, Failure):
+            # A real reactor logs this and fails the attempt.
+            pending.attempt.outcome = "failed"
+            pending.connector.connectionFailed(
+                Failure(error.ConnectError(string=str(client.value)))
+            )
+            return
+        # A listener factory that raises is logged, and the accepted socket
+        # closed: the client sees its connection made, then lost.
+        server = _buildLogged(listener.factory.buildProtocol, clientAddress)
+        if isinstance(server, Failure):
+            server = None
         connection = self._newConnection(
             clientAddress,
             serverAddress,
@@ -577,6 +611,7 @@ class FakeReactor:
         # BaseConnector.disconnect() closes the connector's transport.
         transport = connection.clientTransport
         pending.connector.transport = transport  # type: ignore[assignment]
+        listener.accepted.append(connection)
         self._startConnection(connection)
 
     def _clientAddressFor(self, serverAddress: Address) -> Address:
@@ -718,6 +753,22 @@ class FakeReactor:
             for (p, e, f, a, kw) in list(self._triggers.values())
             if (p, e) == (phase, eventType)
         ]
+
+
+def _buildLogged(
+    build: Callable[[Address], IProtocol | None], address: Address
+) -> IProtocol | None | Failure:
+    """
+    ``build(address)`` (a ``buildProtocol``), or the logged failure if it
+    raised.
+    """
+    built: list[IProtocol | None] = []
+    failure = callLogged(
+        "Error building a protocol with {build!r}",
+        lambda: built.append(build(address)),
+        build=build,
+    )
+    return failure if failure is not None else built[0]
 
 
 def _logTriggerError(failure: Failure) -> None:

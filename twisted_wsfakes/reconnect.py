@@ -23,7 +23,7 @@ from typing import Literal, overload
 import attrs
 from twisted.internet import error
 from twisted.internet.address import IPv4Address
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IListeningPort,
     IProtocol,
@@ -45,6 +45,7 @@ from .network import (
     ConnectionAttempt,
     FakeReactor,
     _address,
+    _buildLogged,
     _Listener,
 )
 from .peers import ScriptedServer
@@ -143,16 +144,21 @@ class EndpointAttempt:
             self.fail(error.NoProtocol())
             return
         clientAddress = reactor._clientAddressFor(target.address)
+        server = _buildLogged(target.buildServer, clientAddress)
         connection = reactor._newConnection(
             clientAddress,
             target.address,
             client,
-            target.buildServer(clientAddress),
+            # As on the reactor: a server end that fails to build is logged,
+            # and the client sees its connection made, then lost.
+            None if isinstance(server, Failure) else server,
             onClientLost=self._lost,
         )
         self.outcome = "connected"
         self.protocol = client
         self.connection = connection
+        if target.listener is not None:
+            target.listener.accepted.append(connection)
         reactor._startConnection(connection)
         self._deferred.callback(client)
         reactor.flush()
@@ -203,9 +209,11 @@ class EndpointAttempt:
         self.factory.doStop()
 
     def _cancel(self, deferred: Deferred[IProtocol]) -> None:
-        # Deferred.cancel() fails the Deferred with CancelledError after this.
+        # As Twisted's TCP endpoints do, fail with ConnectingCancelledError.
         if self.outcome == "pending":
-            self._end("cancelled", Failure(CancelledError()))
+            failure = Failure(error.ConnectingCancelledError(self._endpoint._where()))
+            self._end("cancelled", failure)
+            deferred.errback(failure)
 
     def _lost(self, reason: Failure) -> None:
         self.endTime = self._endpoint._reactor.seconds()
@@ -223,6 +231,7 @@ class _Target:
 
     address: Address
     buildServer: Callable[[Address], IProtocol | None]
+    listener: _Listener | None = None
 
     @classmethod
     def of(cls, to: object, attempt: EndpointAttempt) -> _Target:
@@ -242,7 +251,7 @@ class _Target:
                     f"{where}: {to!r} {refusing}; call fail() to refuse the "
                     f"attempt instead"
                 )
-            return cls(_reachable(to.address), to.factory.buildProtocol)
+            return cls(_reachable(to.address), to.factory.buildProtocol, to)
         if IListeningPort.providedBy(to):
             raise NothingToConnectTo(
                 f"{where}: {to!r} is not a port of a FakeReactor; pass the "
@@ -366,7 +375,8 @@ class FakeEndpoint:
     As with Twisted's TCP endpoints, ``connect()`` calls the factory's
     ``doStart()``, and its ``doStop()`` runs when the attempt fails, is
     cancelled, or its connection is lost.  Cancelling the ``Deferred`` marks
-    the attempt ``"cancelled"`` and fails it with ``CancelledError``.
+    the attempt ``"cancelled"`` and fails it with ``ConnectingCancelledError``,
+    as Twisted's TCP endpoints do.
 
     For attempts that settle by themselves against whatever listens, use a
     real endpoint on the :class:`~twisted_wsfakes.FakeReactor` instead
@@ -409,6 +419,17 @@ class FakeEndpoint:
         self._attempts._append(attempt)
         protocolFactory.doStart()
         return attempt._deferred
+
+    def _where(self) -> Address:
+        """
+        The address this endpoint connects to, as far as it knows one.
+        """
+        server = self.server
+        if isinstance(server, ScriptedServer):
+            server = server._listener
+        if isinstance(server, _Listener):
+            return _reachable(server.address)
+        return _UNBOUND
 
     def __repr__(self) -> str:
         return f"<FakeEndpoint with {len(self._attempts)} attempt(s)>"

@@ -200,6 +200,100 @@ class NameTests(SynchronousTestCase):
         )
 
 
+class NameSpellingTests(SynchronousTestCase):
+    """
+    Host names compare as DNS compares them.
+    """
+
+    def test_caseAndFinalDot(self) -> None:
+        """
+        A name in another case or with a final dot is the same host, so a
+        listener on it is reached.
+        """
+        reactor = FakeReactor()
+        self.assertEqual(
+            {reactor.addressOf(n) for n in ("Feed.Example.com", "feed.example.com.")},
+            {reactor.addressOf("feed.example.com")},
+        )
+        reactor.listenTCP(80, RecorderFactory(), interface="feed.example.com")
+        reactor.connectTCP("FEED.example.COM", 80, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(reactor.attempts[0].outcome, "connected")
+
+
+class ListenerDownTests(SynchronousTestCase):
+    """
+    A listener's down() cuts the connections it accepted, and no others.
+    """
+
+    def test_downCutsOnlyItsOwn(self) -> None:
+        """
+        A new listener on the same port going down leaves the connection
+        an earlier listener accepted open.
+        """
+        reactor = FakeReactor()
+        old = reactor.listenTCP(80, RecorderFactory())
+        reactor.connectTCP("example.com", 80, RecorderFactory())
+        reactor.flush()
+        old.stopListening()
+        new = reactor.listenTCP(80, RecorderFactory())
+        new.down()  # type: ignore[attr-defined]
+        self.assertTrue(reactor.connections[0].open)
+        old.down()  # type: ignore[attr-defined]
+        self.assertFalse(reactor.connections[0].open)
+
+
+class BlackholeTests(SynchronousTestCase):
+    """
+    A blackholed host answers nothing: attempts wait for their timeout.
+    """
+
+    def test_attemptTimesOut(self) -> None:
+        """
+        An attempt to a blackholed host stays pending, even with a listener
+        there, until the connector's timeout fails it with TimeoutError.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(443, RecorderFactory())
+        reactor.blackhole("feed.example.com")
+        factory = RecorderFactory()
+        reactor.connectTCP("feed.example.com", 443, factory, timeout=30)
+        reactor.advance(29.5)
+        self.assertEqual((reactor.attempts[0].outcome, factory.failed), ("pending", []))
+        reactor.advance(0.5)
+        factory.failed[0].trap(error.TimeoutError)
+        self.assertEqual(reactor.attempts[0].outcome, "timed out")
+
+    def test_onlyThatPort(self) -> None:
+        """
+        Blackholing one port leaves the host's other ports answering.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        reactor.blackhole("feed.example.com", 443)
+        reactor.connectTCP("feed.example.com", 80, RecorderFactory())
+        reactor.connectTCP("feed.example.com", 443, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(
+            [a.outcome for a in reactor.attempts], ["connected", "pending"]
+        )
+
+    def test_unblackholeCompletesWaitingAttempts(self) -> None:
+        """
+        After unblackhole, a waiting attempt completes at the next flush;
+        unblackholing a host that was not blackholed is an error.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        reactor.blackhole("feed.example.com")
+        reactor.connectTCP("feed.example.com", 80, RecorderFactory())
+        reactor.advance(5)
+        reactor.unblackhole("feed.example.com")
+        reactor.flush()
+        self.assertEqual(reactor.attempts[0].outcome, "connected")
+        self.assertRaises(ValueError, reactor.unblackhole, "feed.example.com")
+
+
 class ListenTests(SynchronousTestCase):
     """
     listenTCP registers an in-memory listener that connections reach.
@@ -446,6 +540,48 @@ class AcceptTests(SynchronousTestCase):
         self.assertTrue(client.built[0].made)
         client.built[0].lost[0].trap(error.ConnectionDone)
         self.assertEqual(reactor.getDelayedCalls(), [])
+
+    def test_clientBuildProtocolRaises(self) -> None:
+        """
+        A client factory that raises is logged and its attempt fails with
+        ConnectError ("failed"); the connector can connect again.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        factory = _BrokenFactory()
+        connector = reactor.connectTCP("example.com", 80, factory)
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        factory.failed[0].trap(error.ConnectError)
+        self.assertEqual(reactor.attempts[0].outcome, "failed")
+        self.assertEqual(reactor.connections, [])
+        connector.connect()
+        self.assertEqual(len(reactor.attempts), 2)
+
+    def test_cancelAnotherAttemptWhileConnecting(self) -> None:
+        """
+        A protocol that, on connecting, cancels another attempt of the same
+        flush round cancels it cleanly: that attempt never connects.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        connectors: list[IConnector] = []
+
+        class CancelOther(Recorder):
+            def connectionMade(self) -> None:
+                super().connectionMade()
+                connectors[1].stopConnecting()
+
+        first = RecorderFactory(CancelOther)
+        second = RecorderFactory()
+        connectors.append(reactor.connectTCP("example.com", 80, first))
+        connectors.append(reactor.connectTCP("example.com", 80, second))
+        reactor.flush()
+        self.assertEqual(
+            [a.outcome for a in reactor.attempts], ["connected", "cancelled"]
+        )
+        second.failed[0].trap(error.UserError)
+        self.assertEqual(second.built, [])
 
     def test_connectionLostRaising(self) -> None:
         """

@@ -18,7 +18,7 @@ from autobahn.twisted.websocket import (
 )
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import error
-from twisted.internet.defer import CancelledError
+from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.interfaces import IAddress, IStreamClientEndpoint
 from twisted.internet.protocol import ClientFactory, Factory, ReconnectingClientFactory
@@ -274,13 +274,15 @@ class FakeEndpointTests(SynchronousTestCase):
     def test_cancelRecorded(self) -> None:
         """
         Cancelling the Deferred marks the attempt cancelled, fails the
-        Deferred with ``CancelledError``, and stops the factory.
+        Deferred with ``ConnectingCancelledError`` naming the address, as
+        Twisted's TCP endpoints do, and stops the factory.
         """
         endpoint = FakeEndpoint(self.reactor)
         connecting = endpoint.connect(self.factory)
         self.reactor.advance(7)
         connecting.cancel()
-        self.failureResultOf(connecting, CancelledError)
+        failure = self.failureResultOf(connecting, error.ConnectingCancelledError)
+        self.assertEqual(failure.value.address, IPv4Address("TCP", "127.0.0.1", 0))
         attempt = endpoint.attempts[0]
         self.assertEqual((attempt.outcome, attempt.endTime), ("cancelled", 7))
         self.assertEqual(self.factory.numPorts, 0)
@@ -367,7 +369,7 @@ class BadInputTests(SynchronousTestCase):
         it was cancelled.
         """
         self.connecting.cancel()
-        self.failureResultOf(self.connecting, CancelledError)
+        self.failureResultOf(self.connecting, error.ConnectingCancelledError)
         failure = self.assertRaises(
             AttemptAlreadyResolved, self.endpoint.attempts[0].succeed
         )
@@ -629,7 +631,7 @@ class AttemptAssertionTests(SynchronousTestCase):
         cancelled.cancel()
         endpoint.attempts[1].succeed()
         self.failureResultOf(refused, error.ConnectionRefusedError)
-        self.failureResultOf(cancelled, CancelledError)
+        self.failureResultOf(cancelled, error.ConnectingCancelledError)
         self.assertEqual(
             describeAttempts(endpoint.attempts),
             "  #  time  outcome                          delay\n"
