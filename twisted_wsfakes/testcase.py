@@ -31,9 +31,11 @@ def useFakeReactor(
     scripts to the end without a mismatch (the test fails with the report
     otherwise), and txaio's loop is put back as it was, even when the test
     fails.
-    Two checks can fail a test that left things behind; each is read from
-    the test case's attribute of the same name at cleanup time if it has
-    one, so a class or a single test can switch it on or off:
+    Two checks can fail a test that left things behind (after delivering
+    what the test's own cleanups started).  Each is read at cleanup time
+    from the test case's attribute of the same name when that is ``True``
+    or ``False``, so a class or a single test can switch it on or off; when
+    the attribute is missing or ``None``, the keyword decides:
 
     :param checkPendingCalls: fail if a delayed call is still pending.
     :param checkOpenConnections: fail if a connection is still open.
@@ -52,10 +54,12 @@ def useFakeReactor(
             raise ScriptMismatch("\n\n".join(problems))
 
     def checkLeftovers() -> None:
+        # Deliver what the test's own cleanups started (a close, say) first.
+        reactor.flush()
         problems = []
-        if getattr(testCase, "checkPendingCalls", checkPendingCalls):
+        if _switch(testCase, "checkPendingCalls", checkPendingCalls):
             problems += _describePendingCalls(reactor)
-        if getattr(testCase, "checkOpenConnections", checkOpenConnections):
+        if _switch(testCase, "checkOpenConnections", checkOpenConnections):
             problems += _describeOpenConnections(reactor)
         if problems:
             raise LeftoverError("\n".join(problems))
@@ -63,6 +67,11 @@ def useFakeReactor(
     testCase.addCleanup(checkLeftovers)
     testCase.addCleanup(checkScripts)
     return reactor
+
+
+def _switch(testCase: SynchronousTestCase, name: str, default: bool) -> bool:
+    value = getattr(testCase, name, None)
+    return default if value is None else bool(value)
 
 
 def _describePendingCalls(reactor: FakeReactor) -> list[str]:
@@ -106,8 +115,8 @@ class WebSocketTestCase(SynchronousTestCase):
     delayed calls or connections behind.
     """
 
-    checkPendingCalls = False
-    checkOpenConnections = False
+    checkPendingCalls: bool | None = None
+    checkOpenConnections: bool | None = None
 
     def setUp(self) -> None:
         super().setUp()

@@ -168,6 +168,33 @@ class LeftoverTests(SynchronousTestCase):
 
         self.assertTrue(_run(Inner("test_x")).wasSuccessful())
 
+    def test_closedInTheTestsOwnCleanup(self) -> None:
+        """
+        A connection the test closes in its own cleanup passes
+        checkOpenConnections: the check delivers the close first.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkOpenConnections=True)
+                connection, _, _ = connectPair(reactor)
+                self.addCleanup(connection.drop)
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+
+    def test_keywordWinsOverUnsetAttribute(self) -> None:
+        """
+        On a WebSocketTestCase, whose check attributes default to None, a
+        keyword given to useFakeReactor is obeyed.
+        """
+
+        class Inner(WebSocketTestCase):
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self, checkOpenConnections=True)
+                connectPair(reactor)
+
+        self.assertIn("still open", _errorText(_run(Inner("test_x"))))
+
     def test_attributeReadAtCleanup(self) -> None:
         """
         Setting ``self.checkPendingCalls`` inside the test switches the
