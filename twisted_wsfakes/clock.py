@@ -33,7 +33,7 @@ class _ClockCall(DelayedCall):
 
     def reset(self, secondsFromNow: float) -> None:
         self._checkPending()
-        if secondsFromNow < 0:
+        if not secondsFromNow >= 0:  # NaN too
             raise ValueError(f"reset() needs a delay >= 0, got {secondsFromNow!r}")
         self.time = self.seconds() + secondsFromNow
         self.resetter(self)
@@ -41,7 +41,7 @@ class _ClockCall(DelayedCall):
     def delay(self, secondsLater: float) -> None:
         self._checkPending()
         newTime = self.time + secondsLater
-        if newTime < self.seconds():
+        if not newTime >= self.seconds():  # NaN too
             raise ValueError(
                 f"delay({secondsLater!r}) would move the call to {newTime!r}, "
                 f"before the clock's time {self.seconds()!r}"
@@ -129,7 +129,7 @@ class Clock:
 
         :raises ValueError: if ``delay`` is negative.
         """
-        if delay < 0:
+        if not delay >= 0:  # NaN too
             raise ValueError(f"callLater() needs a delay >= 0, got {delay!r}")
         call = _ClockCall(
             self._now + delay,
@@ -167,7 +167,7 @@ class Clock:
             another without time moving: something keeps rescheduling itself
             with no delay, which would otherwise hang the test.
         """
-        if amount < 0:
+        if not amount >= 0:  # NaN too
             raise ValueError(f"advance() needs an amount >= 0, got {amount!r}")
         if self._advancing:
             raise RuntimeError("Clock.advance() called from inside a delayed call")
@@ -185,10 +185,9 @@ class Clock:
         self._now = end
 
     def _livelockMessage(self) -> str:
+        dueNow = [call for call in self._pending.values() if call.time == self._now]
         upcoming = ", ".join(
-            getattr(call.func, "__qualname__", repr(call.func))
-            for call in list(self._pending.values())[:3]
-            if call.time == self._now
+            getattr(call.func, "__qualname__", repr(call.func)) for call in dueNow[:3]
         )
         return (
             f"advance() ran {self.sameInstantLimit} calls in a row at "

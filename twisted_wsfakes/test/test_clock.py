@@ -433,6 +433,27 @@ class ClockErrorTests(SynchronousTestCase):
         self.assertEqual(self.log, [("after", 2.0)])
 
 
+class NotANumberTests(SynchronousTestCase):
+    """
+    NaN is no time: every entry point refuses it, leaving the clock as it
+    was.
+    """
+
+    def test_nanRefused(self) -> None:
+        """
+        callLater, advance, reset and delay raise ValueError for NaN, and
+        nothing is left pending.
+        """
+        clock = Clock()
+        nan = float("nan")
+        self.assertRaises(ValueError, clock.callLater, nan, lambda: None)
+        self.assertRaises(ValueError, clock.advance, nan)
+        call = clock.callLater(1, lambda: None)
+        self.assertRaises(ValueError, call.reset, nan)
+        self.assertRaises(ValueError, call.delay, nan)
+        self.assertEqual((clock.seconds(), clock.getDelayedCalls()), (0.0, [call]))
+
+
 class LivelockTests(SynchronousTestCase):
     """
     A call that keeps rescheduling itself with no delay fails the advance
@@ -451,9 +472,14 @@ class LivelockTests(SynchronousTestCase):
             clock.callLater(0, spin)
 
         clock.callLater(1, spin)
+        for _ in range(5):
+            clock.callLater(3, lambda: None)  # pending, but not due at t=1
         error = self.assertRaises(NeverSettles, clock.advance, 5)
         self.assertIn("50 calls in a row at t=1.0", str(error))
-        self.assertIn("spin", str(error))
+        self.assertIn(
+            "next due now: LivelockTests.test_zeroDelayLoopRaises.<locals>.spin.",
+            str(error),
+        )
 
     def test_manyCallsAtOneInstantBelowTheLimit(self) -> None:
         """
