@@ -148,6 +148,10 @@ class DeliveryTests(SynchronousTestCase):
         client.write(b"late")
         reactor.flush()
         self.assertEqual(server.received, [])
+        self.assertNotIn(
+            b"late",
+            [getattr(e, "data", None) for e in reactor.connections[0].transcript],
+        )
 
     def test_connectionMadeWrite(self) -> None:
         """

@@ -232,16 +232,19 @@ class FakeEndpointTests(SynchronousTestCase):
         The Deferred fires once the client protocol is connected, and bytes
         it wrote then are delivered by the time ``succeed()`` returns.
         """
-        endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
+        server = RecorderFactory()
+        endpoint = FakeEndpoint(self.reactor, server=server)
         seen: list[bool] = []
         connecting = endpoint.connect(self.factory)
 
         def connected(protocol: Any) -> None:
             seen.append(protocol.made)
+            protocol.write(b"hello")
 
         connecting.addCallback(connected)
         endpoint.attempts[0].succeed()
         self.assertEqual(seen, [True])
+        self.assertEqual(server.built[0].received, [b"hello"])
 
     def test_failRefusesByDefault(self) -> None:
         """
@@ -678,8 +681,11 @@ class OutageTests(SynchronousTestCase):
         With ``dropConnections=False``, open connections outlive the port.
         """
         client = self.connect()
-        ListenerSwitch(self.reactor, self.server, dropConnections=False).down()
+        switch = ListenerSwitch(self.reactor, self.server, dropConnections=False)
+        switch.down()
         self.assertEqual(client.lost, [])
+        self.assertFalse(switch.isUp)
+        self.assertTrue(self.reactor.connections[-1].open)
 
     def test_upAcceptsAgain(self) -> None:
         """
