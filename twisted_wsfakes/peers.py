@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import traceback
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from textwrap import indent
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -104,20 +105,29 @@ class _Run:
 
     # Events from the protocol.
 
-    def handshake(self, check: list[Difference], what: str) -> None:
+    def handshake(self, check: Callable[[], list[Difference]], got: str) -> None:
         """
-        Consume a leading ``expectHandshake`` whose check gave ``check``.
+        Consume a leading ``expectHandshake``, checked by ``check``; ``got``
+        says what came, for a report.
         """
-        if check:
-            self.fail(self.positions[0], f"the {what}", check)
-        else:
+        differences = self._checked(self.positions[0], check, got)
+        if differences:
+            self.fail(self.positions[0], got, differences)
+        elif differences is not None:
             self.cursor += 1
 
     def message(self, payload: bytes, isBinary: bool) -> None:
         self.received += 1
         if self.mismatch is not None or self.closing:
             return
-        self.inbox.append((self.received, Message.fromFrame(payload, isBinary)))
+        try:
+            message = Message.fromFrame(payload, isBinary)
+        except ValueError as e:
+            # Only reachable with Autobahn's own UTF-8 validation turned off.
+            where = self._current if not self.finished else None
+            self.fail(where, f"text {payload!r}", [], problem=str(e))
+            return
+        self.inbox.append((self.received, message))
         self.play()
 
     def pong(self, payload: bytes) -> None:
@@ -160,11 +170,15 @@ class _Run:
             if code is None and not wasClean:
                 self.fail(self._current, None, [], problem=f"got {self.ended}")
                 return
-            differences = step.check(code, protocol.remoteCloseReason)
+            reason = protocol.remoteCloseReason
+            got = f"close {code}" + (f' "{reason}"' if reason else "")
+            differences = self._checked(
+                self._current, lambda: step.check(code, reason), got
+            )
             if differences:
-                self.fail(self._current, f"close {code}", differences)
-                return
-            self.cursor += 1
+                self.fail(self._current, got, differences)
+            elif differences is not None:
+                self.cursor += 1
 
     # Playing.
 
@@ -245,11 +259,14 @@ class _Run:
         if not self.inbox:
             return False
         sequence, message = self.inbox.popleft()
-        differences = step.check(message)
+        got = _describeMessage(message)
+        differences = self._checked(
+            position, lambda: step.check(message), got, sequence
+        )
+        if differences is None:
+            return False
         if differences:
-            self.fail(
-                position, _describeMessage(message), differences, sequence=sequence
-            )
+            self.fail(position, got, differences, sequence=sequence)
             return False
         if isinstance(step, Reply) and not self._reply(
             position, step, message, sequence
@@ -264,12 +281,11 @@ class _Run:
         try:
             answer = step.sendStepFor(step.fn(message))
         except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
-            trace = indent("".join(traceback.format_exception(e)).rstrip(), "    ")
             self.fail(
                 position,
                 _describeMessage(message),
                 [],
-                problem=f"the reply function raised {type(e).__name__}: {e}\n{trace}",
+                problem=f"the reply function raised {_raised(e)}",
                 sequence=sequence,
             )
             return False
@@ -295,8 +311,13 @@ class _Run:
     ) -> bool:
         assert self.unmet is not None
         tried = []
+        got = _describeMessage(message)
         for step in self.unmet:
-            differences = step.check(message)
+            differences = self._checked(
+                position, partial(step.check, message), got, sequence
+            )
+            if differences is None:
+                return False
             if not differences:
                 self.unmet.remove(step)
                 if isinstance(step, Reply):
@@ -311,6 +332,29 @@ class _Run:
             position, _describeMessage(message), [], problem=problem, sequence=sequence
         )
         return False
+
+    def _checked(
+        self,
+        position: ScriptPosition,
+        check: Callable[[], list[Difference]],
+        got: str,
+        sequence: int | None = None,
+    ) -> list[Difference] | None:
+        """
+        Run a step's check; a matcher of the test's own that raises is a
+        mismatch too, reported with its traceback, and gives ``None``.
+        """
+        try:
+            return check()
+        except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
+            self.fail(
+                position,
+                got,
+                [],
+                problem=f"checking it raised {_raised(e)}",
+                sequence=sequence,
+            )
+            return None
 
     # Failing.
 
@@ -522,10 +566,10 @@ class _ServerProtocol(_PlaysScript, WebSocketServerProtocol):  # type: ignore[mi
         first = steps[0].step if steps else None
         if isinstance(first, ExpectHandshake):
             run.handshake(
-                first.checkRequest(
+                lambda: first.checkRequest(
                     request.path, request.params, request.headers, request.protocols
                 ),
-                "opening handshake request",
+                _describeRequest(request),
             )
             if run.mismatch is not None:
                 raise ConnectionDeny(400, "script mismatch")
@@ -686,8 +730,13 @@ class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[mi
         first = steps[0].step if steps else None
         if isinstance(first, ExpectHandshake):
             self.run.handshake(
-                first.checkResponse(response.headers, response.protocol),
-                "opening handshake response",
+                lambda: first.checkResponse(response.headers, response.protocol),
+                "response 101 "
+                + (
+                    f"(subprotocol: {response.protocol})"
+                    if response.protocol
+                    else "(no subprotocol)"
+                ),
             )
 
 
@@ -775,6 +824,24 @@ def _describeStep(step: Any) -> str:
         if value is not None:
             return _describeStep(value) if field == "expectation" else describe(value)
     return repr(step)
+
+
+def _raised(error: Exception) -> str:
+    """
+    Say what ``error`` was, with its traceback, for a report.
+    """
+    trace = "".join(traceback.format_exception(error)).rstrip()
+    return f"{type(error).__name__}: {error}\n{indent(trace, '    ')}"
+
+
+def _describeRequest(request: ConnectionRequest) -> str:
+    query = "&".join(f"{k}={v}" for k, values in request.params.items() for v in values)
+    offered = ", ".join(request.protocols)
+    return (
+        f"request GET {request.path}"
+        + (f"?{query}" if query else "")
+        + (f" (subprotocols: {offered})" if offered else "")
+    )
 
 
 def _describeMessage(message: Message) -> str:

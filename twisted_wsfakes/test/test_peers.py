@@ -60,6 +60,7 @@ from .. import (
     useFakeReactor,
     wait,
 )
+from ..matchers import Difference, Matcher
 from ..script import Step
 from ..websocket import bindTxaio
 from ._autobahn import (
@@ -711,10 +712,47 @@ class ClosingTests(_PeerTestCase):
 # Steps that fail, and their reports -----------------------------------------
 
 
+class _Broken(Matcher):
+    """
+    A matcher of the test's own that raises when used.
+    """
+
+    def describe(self) -> str:
+        return "broken()"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        raise ZeroDivisionError("the matcher broke")
+
+
 class ReportTests(_PeerTestCase):
     """
     Each kind of step failing, with the report it gives.
     """
+
+    def test_matcherRaisesInMessage(self) -> None:
+        """
+        A matcher that raises while checking a message is a mismatch with
+        its traceback, not an error in the reactor.
+        """
+        server = self.serve(Script(expectJSON({"n": _Broken()})))
+        client = _connect(self.reactor)
+        _send(self.reactor, client, '{"n": 1}')
+        report = _report(self, server)
+        self.assertIn("step 1 of 1 (expectJSON)", report)
+        self.assertIn("checking it raised ZeroDivisionError: the matcher broke", report)
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_matcherRaisesInHandshake(self) -> None:
+        """
+        A header matcher that raises is a mismatch: the client is refused
+        with 400 and the report says what came.
+        """
+        server = self.serve(Script(expectHandshake(headers={"X-Token": _Broken()})))
+        _connect(self.reactor, headers={"X-Token": "abc"})
+        report = _report(self, server)
+        self.assertIn("got      request GET /v1", report)
+        self.assertIn("checking it raised ZeroDivisionError", report)
+        self.assertEqual(self.flushLoggedErrors(), [])
 
     def test_issueExample(self) -> None:
         """
@@ -1081,7 +1119,7 @@ transcript so far:
                     '  expected expectHandshake(path="/v2", subprotocol="feed.v2", '
                     'headers={"Authorization": ANY}, query={"room": "7"})'
                 ),
-                "  got      the opening handshake request",
+                "  got      request GET /v1?room=8 (subprotocols: feed.v1)",
                 '  differs at path: "/v2" != "/v1"',
                 '  differs at query.room: "7" != "8"',
                 "  differs at headers.Authorization: missing",
@@ -1553,7 +1591,7 @@ class ScriptedClientTests(_PeerTestCase):
             [
                 f"{URL}, connection 1, step 1 of 1 (expectHandshake):",
                 '  expected expectHandshake(subprotocol="chat")',
-                "  got      the opening handshake response",
+                "  got      response 101 (no subprotocol)",
                 '  differs at subprotocol: "chat" != null',
             ],
         )
