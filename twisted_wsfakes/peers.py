@@ -226,7 +226,7 @@ class _Run:
             return False
         elif hasattr(step, "check"):
             return self._playExpectation(position, step)
-        elif isinstance(step, Wait):
+        elif isinstance(step, Wait) and step.seconds > 0:  # wait(0) goes on now
             self.waiting = "timer"
             self.timer = self.owner.reactor.callLater(step.seconds, self._wake)
             return False
@@ -512,7 +512,8 @@ class _ScriptedPeer:
         script: Script,
         protocol: WebSocketServerProtocol | WebSocketClientProtocol,
     ) -> _Run:
-        run = _Run(self, script, len(self._runs) + 1, protocol)
+        # Numbered as in self.connections, hung connections included.
+        run = _Run(self, script, len(self.connections), protocol)
         self._runs.append(run)
         return run
 

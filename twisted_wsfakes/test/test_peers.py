@@ -547,6 +547,17 @@ class TimingTests(_PeerTestCase):
     ``wait`` and ``ping`` on the fake clock.
     """
 
+    def test_waitZeroGoesOnAtOnce(self) -> None:
+        """
+        ``wait(0)`` does not wait for the next advance: what follows it is
+        played in the same flush.
+        """
+        server = self.serve(Script(sendText("a"), wait(0), sendText("b")))
+        client = _connect(self.reactor)
+        self.assertEqual(_messages(client), ["a", "b"])
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        server.assertDone()
+
     def test_waitAtExactTimes(self) -> None:
         """
         Sends separated by ``wait`` arrive at exactly the waited times.
@@ -1306,6 +1317,20 @@ class ConnectionsTests(_PeerTestCase):
         self.assertEqual(_messages(_connect(self.reactor)), ["one"])
         self.assertEqual(len(server.connections), 2)
         server.assertDone()
+
+    def test_reportsNumberConnectionsAsListed(self) -> None:
+        """
+        After a hung connection, a report's "connection 2" is
+        ``server.connections[1]``, whose transcript it shows.
+        """
+        server = self.serve(Script(expectText("hi")))
+        server.hangNext()
+        _connect(self.reactor)
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "bye")
+        report = _report(self, server)
+        self.assertIn(", connection 2, step 1 of 1 (expectText):", report)
+        self.assertIn(server.connections[1].transcript.render().splitlines()[0], report)
 
     def test_downAndUp(self) -> None:
         """
