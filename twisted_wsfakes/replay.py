@@ -4,14 +4,14 @@ Turn a recorded Transcript into a Script that plays one side of it again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import ScriptError
+from .errors import NotJSONError, ScriptError
 from .matchers import ANY
 from .script import (
+    Message,
     Script,
     Step,
     close,
@@ -66,6 +66,11 @@ def scriptFromTranscript(
         match ``ANY``.
     :raises ScriptError: if the transcript cannot be played as a script.
     """
+    if isinstance(ignoreFields, str):
+        raise ScriptError(
+            f"ignoreFields takes a collection of keys, such as {{{ignoreFields!r}}}, "
+            f"not the string {ignoreFields!r}"
+        )
     if role not in ("server", "client"):
         raise ScriptError(f'a transcript replays as "server" or "client", not {role!r}')
     builder = _Builder(role, frozenset(ignoreFields))
@@ -141,8 +146,9 @@ class _Builder:
             return
         text = _text(event)
         try:
-            value = json.loads(text)
-        except ValueError:
+            # Message.json's rules, so the replayed step can match the text.
+            value = Message.fromText(text).json()
+        except NotJSONError:
             self.steps.append(expectText(text))
             return
         self.steps.append(expectJSON(_loosen(value, self.ignored)))

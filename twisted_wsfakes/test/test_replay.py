@@ -128,6 +128,26 @@ class FromTranscriptTests(SynchronousTestCase):
             script, Script(expectJSON({"id": ANY, "params": [{"ts": ANY, "x": 2}]}))
         )
 
+    def test_nonStandardJSONStaysText(self) -> None:
+        """
+        Text that only Python's lenient JSON reads (NaN, Infinity) is
+        expected as the exact text, so the recorded client still matches.
+        """
+        transcript = Transcript([TextMessage(0.0, "client", '{"x": Infinity}')])
+        self.assertEqual(
+            Script.fromTranscript(transcript), Script(expectText('{"x": Infinity}'))
+        )
+
+    def test_ignoreFieldsNotAString(self) -> None:
+        """
+        A single string for ignoreFields is refused: it would be taken as
+        its characters.
+        """
+        error = self.assertRaises(
+            ScriptError, Script.fromTranscript, Transcript([]), ignoreFields="id"
+        )
+        self.assertIn("such as {'id'}", str(error))
+
     def test_serverDrop(self) -> None:
         """
         The server ending TCP without a close frame becomes drop().
