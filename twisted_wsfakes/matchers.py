@@ -27,6 +27,7 @@ other key, and ``[2]`` a list index.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -357,7 +358,8 @@ def exactly(value: object) -> Matcher:
         matcher, which could never be equal to anything in a message.
     """
     _check(value, "$", allowMatchers=False)
-    return _Exactly(value)
+    # A copy: changing the caller's value later must not change the match.
+    return _Exactly(copy.deepcopy(value))
 
 
 @attrs.frozen(repr=False)
@@ -389,7 +391,8 @@ def strict(pattern: object) -> Matcher:
     :raises PatternError: if ``pattern`` is not a valid pattern.
     """
     _check(pattern, "$", allowMatchers=True)
-    return _Strict(pattern)
+    # A copy: changing the caller's pattern later must not change the match.
+    return _Strict(copy.deepcopy(pattern))
 
 
 def matchValue(pattern: object, value: object, path: str = "$") -> list[Difference]:

@@ -106,6 +106,25 @@ def _sameJSON(a: object, b: object) -> bool:
     return matchValue(exactly(a), b) == []
 
 
+class CopyTests(SynchronousTestCase):
+    """
+    exactly() and strict() keep their own copy of what they were given.
+    """
+
+    def test_laterChangesDoNotLeakIn(self) -> None:
+        """
+        Changing the dict after building the matcher changes neither what
+        it matches nor how it reads.
+        """
+        book = {"bids": [1, 2]}
+        whole, stricter = exactly(book), strict(book)
+        book["bids"].append(3)
+        book["asks"] = []
+        self.assertEqual(matchValue(whole, {"bids": [1, 2]}), [])
+        self.assertEqual(matchValue(stricter, {"bids": [1, 2]}), [])
+        self.assertEqual(repr(whole), 'exactly({"bids": [1, 2]})')
+
+
 class DifferenceTests(SynchronousTestCase):
     """
     Tests for `Difference`.
