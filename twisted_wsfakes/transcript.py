@@ -210,7 +210,16 @@ class Response(Event):
 
     time: float = attrs.field(converter=_toTime)
     sender: Sender = attrs.field(validator=_checkSender)
-    status: int = attrs.field(validator=attrs.validators.instance_of(int))
+    status: int = attrs.field()
+
+    @status.validator
+    def _checkStatus(self, attribute: attrs.Attribute[int], value: Any) -> None:
+        # The range a transcript file can hold, so what saves also loads.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"Response.status must be an int, got {value!r}")
+        if not 100 <= value <= 999:
+            raise ValueError(f"Response.status must be 100 to 999, got {value!r}")
+
     reason: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
 

@@ -266,7 +266,11 @@ def _readEvent(line: _Line, previousTime: float) -> Event:
             f"unknown event kind {kind!r} (expected one of "
             f"{', '.join(repr(known) for known in _KINDS)})",
         )
-    time = float(line.get("time", "a number", (int, float)))
+    raw = line.get("time", "a number", (int, float))
+    try:
+        time = float(raw)
+    except OverflowError:
+        line.fail("time", "expected a finite number, got an integer too large for one")
     if not math.isfinite(time):
         line.fail("time", f"expected a finite number, got {time!r}")
     if time < previousTime:

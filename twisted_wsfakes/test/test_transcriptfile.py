@@ -378,6 +378,26 @@ class FileTests(SynchronousTestCase):
             ": time 0.5 is earlier than the previous event's time 1.0",
         )
 
+    def test_hugeTime(self) -> None:
+        """
+        A time too large for a float is a TranscriptError, not an
+        OverflowError.
+        """
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "time": 10**400}),
+            2,
+            "time",
+            ": expected a finite number, got an integer too large for one",
+        )
+
+    def test_unsavableStatusRefused(self) -> None:
+        """
+        A Response whose status no file could hold is refused when built,
+        so everything that saves also loads.
+        """
+        self.assertRaises(ValueError, Response, 0, "server", 1000)
+        self.assertRaises(TypeError, Response, 0, "server", True)
+
     def test_unexpectedField(self) -> None:
         """
         A field this kind does not have is reported, not dropped.
