@@ -6,8 +6,10 @@ built by a function named as it is written in a test::
 
     script = Script(
         expectHandshake(path="/rpc", headers={"Authorization": regex("^Bearer ")}),
-        expectJSON({"method": "subscribe", "id": ANY}),
-        reply(lambda m: {"id": m.json()["id"], "result": "ok"}),
+        reply(
+            lambda m: {"id": m.json()["id"], "result": "ok"},
+            expect={"method": "subscribe", "id": ANY},
+        ),
         repeat(sendJSON({"op": "tick"}), wait(1), times=3),
         close(1001, "bye"),
     )
@@ -34,12 +36,13 @@ How a runner plays a script, in general:
     differences, and ends the connection as configured (close code 1011 or a
     drop).  It never raises inside the reactor.
   - The other side closing, or the connection being lost, before the
-    script is done is a mismatch naming the step that was next, unless that
-    step is `expectClose` (or the wait for the answer to `close`).  A
-    message left in the inbox, or arriving, after the last step is a
-    mismatch ("no step left for it").  A peer whose script is done, without
-    a closing step, keeps the connection open and lets the other side close
-    it.
+    script is done leaves the script unfinished, reported with the step it
+    stopped at and the steps still waiting, unless that step is
+    `expectClose` (or the wait for the answer to `close`).  A message left
+    in the inbox, or arriving, after the last step is a mismatch
+    ("unexpected message after the last step").  A peer whose script is
+    done, without a closing step, keeps the connection open and lets the
+    other side close it.
   - Pings from the other side are answered by Autobahn itself; pongs the
     script did not ask for are ignored.  Only `wait` takes time on the clock:
     everything else happens at the clock's current time.

@@ -547,6 +547,38 @@ class TimingTests(_PeerTestCase):
     ``wait`` and ``ping`` on the fake clock.
     """
 
+    def test_headlineExample(self) -> None:
+        """
+        The script at the top of script.py and docs/scripts.rst plays to its
+        end against a client that subscribes once.
+        """
+        server = self.reactor.serveWebSocket(
+            "ws://feed.example.com:9000/rpc",
+            Script(
+                expectHandshake(
+                    path="/rpc", headers={"Authorization": regex("^Bearer ")}
+                ),
+                reply(
+                    lambda m: {"id": m.json()["id"], "result": "ok"},
+                    expect={"method": "subscribe", "id": ANY},
+                ),
+                repeat(sendJSON({"op": "tick"}), wait(1), times=3),
+                close(1001, "bye"),
+            ),
+        )
+        client = _connect(
+            self.reactor,
+            "ws://feed.example.com:9000/rpc",
+            headers={"Authorization": "Bearer t0ken"},
+        )
+        _send(self.reactor, client, '{"method": "subscribe", "id": 7}')
+        self.reactor.advance(5)
+        self.assertEqual(
+            _messages(client), ['{"id": 7, "result": "ok"}'] + ['{"op": "tick"}'] * 3
+        )
+        self.assertEqual(self.closedOf(client).code, 1001)
+        server.assertDone()
+
     def test_waitZeroGoesOnAtOnce(self) -> None:
         """
         ``wait(0)`` does not wait for the next advance: what follows it is
