@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from textwrap import indent
 from typing import TYPE_CHECKING, Any, Literal, cast
+from urllib.parse import parse_qs, urlsplit
 
 from autobahn.twisted.websocket import (
     WebSocketClientFactory,
@@ -428,8 +429,10 @@ class _Run:
         for position in self.positions[self.cursor :]:
             if position.index not in seen:
                 seen.add(position.index)
+                # The whole step: a repeat shows every step of its block.
+                step = self.script[position.index]
                 waiting.append(
-                    f"    {self.script.describeStep(position.index)}: {position.step!r}"
+                    f"    {self.script.describeStep(position.index)}: {step!r}"
                 )
         state = self.ended or "the connection is still open"
         return "\n".join(
@@ -568,7 +571,7 @@ class _ServerProtocol(_PlaysScript, WebSocketServerProtocol):  # type: ignore[mi
         if isinstance(first, ExpectHandshake):
             run.handshake(
                 lambda: first.checkRequest(
-                    request.path, request.params, request.headers, request.protocols
+                    request.path, _query(self), request.headers, request.protocols
                 ),
                 _describeRequest(request),
             )
@@ -833,6 +836,14 @@ def _raised(error: Exception) -> str:
     """
     trace = "".join(traceback.format_exception(error)).rstrip()
     return f"{type(error).__name__}: {error}\n{indent(trace, '    ')}"
+
+
+def _query(protocol: Any) -> dict[str, list[str]]:
+    """
+    The request's query parameters, blank values kept (Autobahn's
+    ``request.params`` drops them, so ``?flag=`` could never match).
+    """
+    return parse_qs(urlsplit(protocol.http_request_uri).query, keep_blank_values=True)
 
 
 def _describeRequest(request: ConnectionRequest) -> str:

@@ -162,6 +162,15 @@ class _Deaf(RecordingClientProtocol):
         pass
 
 
+class _WrongPong(RecordingClientProtocol):
+    """
+    A client that answers every ping with a pong of another payload.
+    """
+
+    def sendPong(self, payload: bytes | None = None) -> None:
+        super().sendPong(b"something else")
+
+
 class _Echo(RecordingServerProtocol):
     """
     A server under test that sends every message back, and closes with 4000
@@ -315,6 +324,15 @@ class HandshakeTests(_PeerTestCase):
         server.assertDone()
         [(_, response), opened] = client.events
         self.assertEqual((response.protocol, opened), ("feed.v2", ("open",)))
+
+    def test_blankQueryValue(self) -> None:
+        """
+        A query parameter with an empty value (``?flag=``) matches an
+        expected empty string.
+        """
+        server = self.serve(Script(expectHandshake(query={"flag": "", "room": "7"})))
+        _connect(self.reactor, URL + "?flag=&room=7")
+        server.assertDone()
 
     def test_noSubprotocolUnlessNamed(self) -> None:
         """
@@ -628,6 +646,17 @@ class TimingTests(_PeerTestCase):
             [("ping", b"are you there"), ("message", b"after", False)],
         )
         server.assertDone()
+
+    def test_pongWithOtherPayloadIgnored(self) -> None:
+        """
+        A pong that does not carry the ping's payload does not answer it:
+        the script waits on.
+        """
+        server = self.serve(Script(ping(b"are you there"), sendText("after")))
+        client = _connect(self.reactor, protocol=_WrongPong)
+        self.reactor.advance(30)
+        self.assertEqual(_messages(client), [])
+        self.assertIn("stopped at step 1 of 2 (ping)", _report(self, server))
 
     def test_pongNeverComes(self) -> None:
         """
@@ -1426,7 +1455,7 @@ class ConnectionsTests(_PeerTestCase):
                     "round 2 of 2: expectText); the other side closed with 1000. Steps "
                     "still waiting:"
                 ),
-                '    step 2 of 3 (repeat): expectText("b")',
+                '    step 2 of 3 (repeat): repeat(expectText("b"), times=2)',
                 '    step 3 of 3 (sendText): sendText("c")',
                 "transcript:",
             ],
