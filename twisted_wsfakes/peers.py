@@ -12,6 +12,7 @@ from textwrap import indent
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
+import attrs
 from autobahn.twisted.websocket import (
     WebSocketClientFactory,
     WebSocketClientProtocol,
@@ -322,7 +323,11 @@ class _Run:
             if not differences:
                 self.unmet.remove(step)
                 if isinstance(step, Reply):
-                    return self._reply(position, step, message, sequence)
+                    group = cast(InAnyOrder, position.step)
+                    member = attrs.evolve(
+                        position, step=step, member=group.expectations.index(step)
+                    )
+                    return self._reply(member, step, message, sequence)
                 return True
             tried.append((step, differences))
         problem = "no expectation still waiting in the group accepts it:\n" + "\n".join(

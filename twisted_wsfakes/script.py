@@ -1782,6 +1782,8 @@ class ScriptPosition:
     :ivar inner: its 0-based index in the repeated block; else ``None``.
     :ivar step: the step to play: never a `Repeat`.
     :ivar script: the script it belongs to.
+    :ivar member: the 0-based index of one expectation of an `inAnyOrder`
+        step, when the position is that expectation's; else ``None``.
     """
 
     index: int
@@ -1789,6 +1791,7 @@ class ScriptPosition:
     inner: int | None
     step: Step
     script: Script = attrs.field(repr=False, eq=False)
+    member: int | None = None
 
     @property
     def description(self) -> str:
@@ -1796,7 +1799,9 @@ class ScriptPosition:
         How reports name it, from `Script.describeStep`; made only when
         asked, since most positions are played and never reported.
         """
-        return self.script.describeStep(self.index, round=self.round, inner=self.inner)
+        return self.script.describeStep(
+            self.index, round=self.round, inner=self.inner, member=self.member
+        )
 
 
 @attrs.frozen(init=False, repr=False)

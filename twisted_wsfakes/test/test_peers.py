@@ -814,6 +814,24 @@ class ReportTests(_PeerTestCase):
         self.assertIn("checking it raised ZeroDivisionError: the matcher broke", report)
         self.assertEqual(self.flushLoggedErrors(), [])
 
+    def test_replyRaisesInsideGroup(self) -> None:
+        """
+        A reply that raises inside ``inAnyOrder`` is reported with which
+        expectation of the group it was.
+        """
+
+        def broken(message: Message) -> object:
+            raise KeyError("id")
+
+        server = self.serve(
+            Script(inAnyOrder(expectText("a"), reply(broken, expect=regex("^b"))))
+        )
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "b")
+        report = _report(self, server)
+        self.assertIn("step 1 of 1 (inAnyOrder, expectation 2 of 2: reply):", report)
+        self.assertIn("the reply function raised KeyError", report)
+
     def test_matcherRaisesInHandshake(self) -> None:
         """
         A header matcher that raises is a mismatch: the client is refused
