@@ -889,7 +889,8 @@ class ExpectMessage(Step):
     What the runner does: take the next message from the inbox (waiting for
     one) and call ``check(message)``; differences are a mismatch.  The
     pattern is applied to the decoded JSON of a text message that parses,
-    to the text of one that does not, and to the payload of a binary one.
+    or else to its text (so ``"1"`` matches the text ``1``), and to the
+    payload of a binary one.
 
     :ivar pattern: any pattern (frozen).
     """
@@ -912,8 +913,12 @@ class ExpectMessage(Step):
         try:
             value = message.json()
         except NotJSONError:
-            value = message.text
-        return matchValue(self.pattern, value)
+            return matchValue(self.pattern, message.text)
+        differences = matchValue(self.pattern, value)
+        # Text that happens to be JSON ("1", "true") still matches as text.
+        if differences and not matchValue(self.pattern, message.text):
+            return []
+        return differences
 
     def __repr__(self) -> str:
         return _call(self.name, renderJSON(self.pattern))

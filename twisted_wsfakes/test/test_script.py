@@ -1506,6 +1506,18 @@ class CheckTests(SynchronousTestCase):
             self.assertEqual(step.check(message), [])
         self.assertEqual(seen, [{"a": 1}, "plain", b"raw"])
 
+    def test_expectMessageTextThatIsJSON(self) -> None:
+        """
+        Text that happens to be JSON still matches a text pattern: "1"
+        matches the message ``1``, and so does a regex for digits; a
+        pattern that fits neither reading still differs.
+        """
+        one = Message.fromText("1")
+        self.assertEqual(expectMessage("1").check(one), [])
+        self.assertEqual(expectMessage(regex(r"^\d+$")).check(one), [])
+        self.assertEqual(expectMessage(1).check(one), [])
+        self.assertNotEqual(expectMessage("2").check(one), [])
+
     def test_reply(self) -> None:
         """
         ``reply`` without ``expect`` accepts anything; with one it checks as
