@@ -158,12 +158,13 @@ class _Builder:
             if self.closing:
                 return
             self._waitUntil(event.time)
-            reason = event.reason if isinstance(event.reason, str) else ""
-            self.steps.append(close(event.code, reason))
+            self.steps.append(close(event.code, _reason(event)))
             self.closing = True
             return
         self.now = event.time
-        self.steps.append(expectClose(event.code))
+        # 1005 is how expectClose names a close frame that had no code.
+        code = 1005 if event.code is None else event.code
+        self.steps.append(expectClose(code, _reason(event) or None))
         self.done = True
 
     def _end(self, event: ConnectionEnd) -> None:
@@ -185,6 +186,15 @@ def _text(event: TextMessage) -> str:
             f"valid UTF-8, so no script step can send or expect it"
         )
     return event.data
+
+
+def _reason(event: Close) -> str:
+    if isinstance(event.reason, bytes):
+        raise ScriptError(
+            f"the close reason at {event.time:.3f} from the {event.sender} is not "
+            f"valid UTF-8, so no script step can send or expect it"
+        )
+    return event.reason
 
 
 def _loosen(value: Any, ignored: frozenset[str]) -> Any:

@@ -83,7 +83,7 @@ class FromTranscriptTests(SynchronousTestCase):
                 wait(2.5),
                 sendBinary(b"\x00\xff"),
                 expectText("bye"),
-                expectClose(1000),
+                expectClose(1000, "done"),
             ),
         )
 
@@ -137,6 +137,14 @@ class FromTranscriptTests(SynchronousTestCase):
         self.assertEqual(
             Script.fromTranscript(transcript), Script(expectText('{"x": Infinity}'))
         )
+
+    def test_closeWithoutCode(self) -> None:
+        """
+        The other side's close frame without a code is expected as such
+        (1005), not as any close.
+        """
+        transcript = Transcript([Close(1.0, "client")])
+        self.assertEqual(Script.fromTranscript(transcript), Script(expectClose(1005)))
 
     def test_ignoreFieldsNotAString(self) -> None:
         """
