@@ -170,6 +170,8 @@ class Connection:
     :ivar serverTransport: the transport ``server`` writes to.
     :ivar number: 1 for the reactor's first connection, 2 for the next...
     :ivar latency: seconds on the clock between a write and its delivery.
+    :ivar lostAt: when each side (``"client"``, ``"server"``) got
+        ``connectionLost``; a side not yet told is missing.
     """
 
     def __init__(
@@ -215,6 +217,8 @@ class Connection:
         self._ending: tuple[Failure, Failure, str, Side | None] | None = None
         # Sides told of the end so far; closed once both are.
         self._lost: set[Side] = set()
+        #: When each side got ``connectionLost``, by side, once it did.
+        self.lostAt: dict[Side, float] = {}
         self._closed = False
         # Raw log for the transcript, kept as plain tuples because it grows
         # on every write: (time, side, bytes) or (time, how, closer).
@@ -506,6 +510,7 @@ class Connection:
             if side in self._lost or (self._stalled and by not in (None, side)):
                 continue
             self._lost.add(side)
+            self.lostAt[side] = self._clock.seconds()
             told = True
             self._lose(side, clientReason if side == "client" else serverReason)
         self._closed = len(self._lost) == 2

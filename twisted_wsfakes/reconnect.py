@@ -654,7 +654,7 @@ def _outcomeOf(attempt: AnyAttempt) -> str:
         return attempt._describe()
     outcome = f"{attempt.outcome} {attempt.host}:{attempt.port}"
     connection = attempt.connection
-    if connection is not None and not connection.open:
+    if connection is not None and "client" in connection.lostAt:
         outcome += f", lost at {_number(_closedAt(connection))}"
     return outcome
 
@@ -669,7 +669,7 @@ def _endTime(attempt: AnyAttempt) -> float:
     elif attempt.outcome == "refused":
         # The fake network refuses at the instant of the attempt.
         return attempt.time
-    elif attempt.connection is not None and not attempt.connection.open:
+    elif attempt.connection is not None and "client" in attempt.connection.lostAt:
         return _closedAt(attempt.connection)
     raise ValueError(
         f"cannot tell when the attempt at {_number(attempt.time)} "
@@ -679,9 +679,9 @@ def _endTime(attempt: AnyAttempt) -> float:
 
 
 def _closedAt(connection: Connection) -> float:
-    # A closed connection's wire log ends with the closing event, stamped
-    # with the clock time it was seen by both ends.
-    return float(connection._wire[-1][0])
+    # When the client learnt of the loss: a reconnector's wait starts then,
+    # which behind a stalled connection can be long after the server did.
+    return connection.lostAt["client"]
 
 
 def _checkTolerance(tolerance: float) -> None:

@@ -473,6 +473,35 @@ class AttemptAssertionTests(SynchronousTestCase):
     Checking attempt times against delays and policies.
     """
 
+    def test_policyWaitStartsWhenTheClientLearns(self) -> None:
+        """
+        Behind a stalled connection the client learns of a server's abort
+        only at resume(); a reconnector's wait runs from then, and
+        assertFollowsPolicy measures it so.
+        """
+        reactor = useFakeReactor(self)
+        reactor.listenTCP(80, RecorderFactory())
+        endpoint = TCP4ClientEndpoint(reactor, "example.com", 80)
+        policy = backoffPolicy(initialDelay=2.0, jitter=lambda: 0)
+        service = ClientService(
+            endpoint, RecorderFactory(), retryPolicy=policy, clock=reactor
+        )
+        service.startService()
+        reactor.flush()
+        connection = reactor.connections[0]
+        connection.stall()
+        reactor.advance(5)
+        connection.serverTransport.abortConnection()
+        reactor.advance(15)
+        connection.resume()
+        reactor.advance(10)
+        self.assertEqual(connection.lostAt, {"server": 5.0, "client": 20.0})
+        # backoffPolicy waits initialDelay * factor after the first loss: 3 s.
+        self.assertEqual([a.time for a in reactor.attempts], [0.0, 23.0])
+        assertFollowsPolicy(reactor.attempts, policy)
+        service.stopService()
+        reactor.flush()
+
     def test_timesAndDelays(self) -> None:
         """
         ``attemptTimes`` and ``retryDelays`` give the start times and the
