@@ -46,8 +46,13 @@ class _Transport:
     TLS channel id.
     """
 
+    #: How many undelivered bytes make a streaming producer pause, as on
+    #: Twisted's own transports.
+    bufferSize = 2**16
+
     def __init__(self, connection: Connection, side: Side) -> None:
         self._connection = connection
+        self.producerPaused = False
         self._side: Side = side
         self.connected = True
         self.disconnecting = False
@@ -124,6 +129,7 @@ class _Transport:
     def unregisterProducer(self) -> None:
         # Autobahn calls this on every drop, registered or not.
         self.producer = None
+        self.producerPaused = False
         self._connection._pullProducers.discard(self._side)
 
     def pauseProducing(self) -> None:
@@ -370,8 +376,16 @@ class Connection:
         latency = self.latency
         self._outgoing[side].append((now + latency, data))
         transport = self.clientTransport if side == "client" else self.serverTransport
-        if transport.producer is not None and not transport.streamingProducer:
-            self._pullProducers.add(side)
+        if transport.producer is not None:
+            if not transport.streamingProducer:
+                self._pullProducers.add(side)
+            elif not transport.producerPaused and self._backlog(side) > (
+                transport.bufferSize
+            ):
+                # As a real transport does when its buffer fills: a peer
+                # that does not read holds the producer back.
+                transport.producerPaused = True
+                cast(IPushProducer, transport.producer).pauseProducing()
         if latency:
             # A timer at the due time makes reactor.advance() stop and flush
             # there, so delayed bytes arrive exactly on time.
@@ -425,7 +439,24 @@ class Connection:
                 break
             if receiver in paused or receiver in closing:
                 break
+        if not queue:
+            self._resumeProducer(sender)
         return moved
+
+    def _backlog(self, side: Side) -> int:
+        """
+        How many bytes ``side`` wrote that its peer has not received.
+        """
+        return sum(len(data) for _, data in self._outgoing[side])
+
+    def _resumeProducer(self, side: Side) -> None:
+        """
+        Resume ``side``'s streaming producer if a full buffer paused it.
+        """
+        _, transport = self._endOf(side)
+        if transport.producerPaused and transport.producer is not None:
+            transport.producerPaused = False
+            self._safely(side, cast(IPushProducer, transport.producer).resumeProducing)
 
     def _closeIfFlushed(self) -> bool:
         for side in self._closing:

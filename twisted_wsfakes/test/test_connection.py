@@ -501,6 +501,28 @@ class ProducerTests(SynchronousTestCase):
         self.assertEqual(server.received, [b"a", b"b", b"c"])
         self.assertEqual(producer.resumed, 3)
 
+    def test_streamingProducerHeldBackByFullBuffer(self) -> None:
+        """
+        A streaming producer is paused once more than ``bufferSize`` bytes
+        wait undelivered (behind a stalled connection, say), and resumed
+        once they have all been delivered.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        transport = transportOf(client)
+        transport.bufferSize = 10
+        producer = _PushProducer()
+        transport.registerProducer(producer, True)
+        connection.stall()
+        client.write(b"0123456789")
+        self.assertEqual(producer.calls, [])
+        client.write(b"!")
+        self.assertEqual(producer.calls, ["pause"])
+        connection.resume()
+        reactor.flush()
+        self.assertEqual(producer.calls, ["pause", "resume"])
+        self.assertEqual(server.data, b"0123456789!")
+
     def test_pullProducerAskedOnRegistration(self) -> None:
         """
         As on Twisted's own transports, registering a pull producer asks it
