@@ -440,7 +440,11 @@ class Connection:
             if receiver in paused or receiver in closing:
                 break
         if not queue:
-            self._resumeProducer(sender)
+            transport = (
+                self.clientTransport if sender == "client" else self.serverTransport
+            )
+            if transport.producerPaused:
+                self._resumeProducer(sender)
         return moved
 
     def _backlog(self, side: Side) -> int:

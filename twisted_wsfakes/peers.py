@@ -261,14 +261,15 @@ class _Run:
         if not self.inbox:
             return False
         sequence, message = self.inbox.popleft()
-        got = _describeMessage(message)
         differences = self._checked(
-            position, lambda: step.check(message), got, sequence
+            position, partial(step.check, message), message, sequence
         )
         if differences is None:
             return False
         if differences:
-            self.fail(position, got, differences, sequence=sequence)
+            self.fail(
+                position, _describeMessage(message), differences, sequence=sequence
+            )
             return False
         if isinstance(step, Reply) and not self._reply(
             position, step, message, sequence
@@ -313,10 +314,9 @@ class _Run:
     ) -> bool:
         assert self.unmet is not None
         tried = []
-        got = _describeMessage(message)
         for step in self.unmet:
             differences = self._checked(
-                position, partial(step.check, message), got, sequence
+                position, partial(step.check, message), message, sequence
             )
             if differences is None:
                 return False
@@ -343,19 +343,22 @@ class _Run:
         self,
         position: ScriptPosition,
         check: Callable[[], list[Difference]],
-        got: str,
+        got: str | Message,
         sequence: int | None = None,
     ) -> list[Difference] | None:
         """
         Run a step's check; a matcher of the test's own that raises is a
         mismatch too, reported with its traceback, and gives ``None``.
+
+        :param got: what came, for the report: a description, or the
+            message (described only if a report needs it).
         """
         try:
             return check()
         except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
             self.fail(
                 position,
-                got,
+                got if isinstance(got, str) else _describeMessage(got),
                 [],
                 problem=f"checking it raised {_raised(e)}",
                 sequence=sequence,
