@@ -597,6 +597,25 @@ class TimingTests(_PeerTestCase):
         self.assertEqual(self.closedOf(client).code, 1001)
         server.assertDone()
 
+    def test_groupTriesExpectationsInWrittenOrder(self) -> None:
+        """
+        A message two members of ``inAnyOrder`` accept goes to the one
+        written first: ``ANY`` written last takes only what is left.
+        """
+        answers: list[str] = []
+        server = self.serve(
+            Script(
+                inAnyOrder(
+                    reply(lambda m: answers.append("specific") or "s", expect="x"),
+                    reply(lambda m: answers.append("any") or "a", expect=ANY),
+                )
+            )
+        )
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "x", "y")
+        self.assertEqual(answers, ["specific", "any"])
+        server.assertDone()
+
     def test_waitZeroGoesOnAtOnce(self) -> None:
         """
         ``wait(0)`` does not wait for the next advance: what follows it is

@@ -1613,6 +1613,9 @@ class CheckTests(SynchronousTestCase):
             expectClose(1000).check(1001, "bye"), [Difference("code", "1000", "1001")]
         )
         self.assertEqual(
+            expectClose(1000).check(None, None), [Difference("code", "1000", "1005")]
+        )
+        self.assertEqual(
             expectClose(reason=regex("^bye")).check(1000, "hi"),
             [Difference("reason", 'regex("^bye")', '"hi"')],
         )
