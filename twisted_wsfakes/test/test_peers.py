@@ -603,11 +603,19 @@ class TimingTests(_PeerTestCase):
         written first: ``ANY`` written last takes only what is left.
         """
         answers: list[str] = []
+
+        def answer(name: str) -> Callable[[Message], str]:
+            def record(message: Message) -> str:
+                answers.append(name)
+                return name
+
+            return record
+
         server = self.serve(
             Script(
                 inAnyOrder(
-                    reply(lambda m: answers.append("specific") or "s", expect="x"),
-                    reply(lambda m: answers.append("any") or "a", expect=ANY),
+                    reply(answer("specific"), expect="x"),
+                    reply(answer("any"), expect=ANY),
                 )
             )
         )
