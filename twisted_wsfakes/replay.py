@@ -180,21 +180,24 @@ class _Builder:
 
 
 def _text(event: TextMessage) -> str:
-    if isinstance(event.data, bytes):
-        raise ScriptError(
-            f"the text message at {event.time:.3f} from the {event.sender} is not "
-            f"valid UTF-8, so no script step can send or expect it"
-        )
-    return event.data
+    return _decoded(event.data, "text message", event)
 
 
 def _reason(event: Close) -> str:
-    if isinstance(event.reason, bytes):
+    return _decoded(event.reason, "close reason", event)
+
+
+def _decoded(value: str | bytes, what: str, event: Event) -> str:
+    """
+    ``value`` as text; a transcript keeps bytes only where they were not
+    valid UTF-8, which no step can send or expect.
+    """
+    if isinstance(value, bytes):
         raise ScriptError(
-            f"the close reason at {event.time:.3f} from the {event.sender} is not "
+            f"the {what} at {event.time:.3f} from the {event.sender} is not "
             f"valid UTF-8, so no script step can send or expect it"
         )
-    return event.reason
+    return value
 
 
 def _loosen(value: Any, ignored: frozenset[str]) -> Any:
