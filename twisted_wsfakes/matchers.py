@@ -97,7 +97,20 @@ class Matcher(ABC):
 
     ``repr()`` of a matcher is its `describe`, so patterns read well in
     reports.
+
+    A matcher also works in a test's own assertions: ``==`` with a value
+    that is not a matcher is `match` finding no difference, from either
+    side and at any depth inside dicts and lists, as ``unittest.mock.ANY``
+    and ``pytest.approx`` do::
+
+        self.assertEqual(received, {"op": "tick", "price": approx(100, abs=0.5)})
+
+    Two matchers are equal when they are the same kind with the same
+    arguments.  Matchers are unhashable, as ``pytest.approx`` is: a hash
+    could not agree with every value they equal.
     """
+
+    __hash__ = None  # type: ignore[assignment]
 
     @abstractmethod
     def describe(self) -> str:
@@ -131,8 +144,26 @@ class Matcher(ABC):
     def __repr__(self) -> str:
         return self.describe()
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Matcher):
+            return self._sameAs(other)
+        return not self.match(other)
 
-@attrs.frozen(repr=False)
+    def _sameAs(self, other: Matcher) -> bool:
+        """
+        Compare two matchers by kind and arguments; a matcher class that is
+        not an attrs class is equal only to itself.
+        """
+        if self is other:
+            return True
+        kind = type(self)
+        if kind is not type(other) or not attrs.has(kind):
+            return False
+        names = [field.name for field in attrs.fields(kind)]
+        return all(getattr(self, name) == getattr(other, name) for name in names)
+
+
+@attrs.frozen(repr=False, eq=False)
 class _Anything(Matcher):
     def describe(self) -> str:
         return "ANY"
@@ -148,7 +179,7 @@ pattern it still needs the key to be there.
 """
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class _Regex(Matcher):
     compiled: re.Pattern[str]
 
@@ -208,7 +239,7 @@ def regex(pattern: str | re.Pattern[str], flags: int = 0) -> Matcher:
     return _Regex(compiled)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class _Predicate(Matcher):
     function: Callable[[Any], object]
     description: str
@@ -251,7 +282,7 @@ def predicate(
     return _Predicate(function, description)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class _Approx(Matcher):
     expected: float
     rel: float | None
@@ -330,7 +361,7 @@ def approx(
     return _Approx(expected, rel, abs)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class _Exactly(Matcher):
     value: object
 
@@ -362,7 +393,7 @@ def exactly(value: object) -> Matcher:
     return _Exactly(copy.deepcopy(value))
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class _Strict(Matcher):
     pattern: object
 

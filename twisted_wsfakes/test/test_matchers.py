@@ -1084,3 +1084,98 @@ class PropertyTests(SynchronousTestCase):
             outside = expected * (1 + sign * (1.01 + fraction) * rel)
             self.assertEqual(matchValue([matcher], [inside]), [])
             self.assertEqual(len(matchValue([matcher], [outside])), 1)
+
+
+class PlainEqualityTests(SynchronousTestCase):
+    """
+    Matchers compare with ``==`` in a test's own assertions.
+    """
+
+    def test_approxEqualsCloseNumber(self) -> None:
+        """
+        ``approx`` equals a number inside its tolerance from either side of
+        ``==``, and differs from one outside it.
+        """
+        price = approx(100.0, abs=0.5)
+        self.assertTrue(100.2 == price)
+        self.assertTrue(price == 100.2)
+        self.assertFalse(100.6 == price)
+        self.assertTrue(100.6 != price)
+
+    def test_atDepth(self) -> None:
+        """
+        A matcher anywhere inside plain dicts and lists is compared by
+        matching, as ``unittest.mock.ANY`` is.
+        """
+        received = {"op": "tick", "data": [{"id": 7, "price": 100.2, "s": "BTC-USD"}]}
+        self.assertEqual(
+            received,
+            {
+                "op": "tick",
+                "data": [
+                    {"id": ANY, "price": approx(100, abs=0.5), "s": regex("-USD$")}
+                ],
+            },
+        )
+        self.assertNotEqual(
+            received,
+            {"op": "tick", "data": [{"id": ANY, "price": approx(99), "s": ANY}]},
+        )
+
+    def test_plainDictsStillNeedSameKeys(self) -> None:
+        """
+        Outside a matcher ``==`` keeps Python's rules: a plain dict needs the
+        same keys, while ``strict`` and a plain pattern inside a matcher
+        follow the matching rules.
+        """
+        self.assertNotEqual({"a": 1, "b": 2}, {"a": ANY})
+        self.assertEqual({"x": {"a": 1, "b": 2}}, {"x": predicate(lambda d: "a" in d)})
+        self.assertNotEqual({"a": 1, "b": 2}, strict({"a": ANY}))
+        self.assertEqual({"a": 1}, strict({"a": ANY}))
+
+    def test_predicateAndRegex(self) -> None:
+        """
+        ``predicate`` and ``regex`` equal the values they match, and not the
+        others; a predicate that raises is simply unequal.
+        """
+        positive = predicate(lambda n: n > 0, "a positive number")
+        self.assertEqual([3, "hello world"], [positive, regex("^hello")])
+        self.assertNotEqual(-1, positive)
+        self.assertNotEqual("text", positive)
+
+    def test_boolIsNotApproxNumber(self) -> None:
+        """
+        Inside a matcher JSON's rules still hold: ``True`` is not 1.
+        """
+        self.assertNotEqual(True, approx(1))
+
+    def test_matchersCompareByArguments(self) -> None:
+        """
+        Two matchers are equal when they are the same kind with the same
+        arguments, so scripts holding them still compare as before.
+        """
+        self.assertEqual(approx(1.0, abs=0.5), approx(1.0, abs=0.5))
+        self.assertNotEqual(approx(1.0, abs=0.5), approx(1.0, abs=0.6))
+        self.assertEqual(regex("a"), regex("a"))
+        self.assertNotEqual(ANY, approx(1.0))
+
+    def test_unhashable(self) -> None:
+        """
+        A matcher cannot be hashed: no hash agrees with every value it
+        equals.
+        """
+        self.assertRaises(TypeError, hash, approx(1.0))
+        self.assertRaises(TypeError, hash, ANY)
+
+    def test_failureShowsPattern(self) -> None:
+        """
+        A failed ``assertEqual`` shows each matcher as it was written.
+        """
+        e = self.assertRaises(
+            self.failureException,
+            self.assertEqual,
+            {"op": "tick", "price": 101.2},
+            {"op": "tick", "price": approx(100, abs=0.5), "id": regex("^[0-9]+$")},
+        )
+        self.assertIn("'price': approx(100 ± 0.5)", str(e))
+        self.assertIn("'id': regex(\"^[0-9]+$\")", str(e))
