@@ -62,6 +62,21 @@ class _Transport:
         self._noDelay = False
         self._keepAlive = False
 
+    @property
+    def protocol(self) -> IProtocol:
+        """
+        The protocol this end delivers to.  It can be replaced, as on
+        Twisted's own transports, and delivery follows: later bytes and
+        ``connectionLost`` go to the new protocol.  That is how
+        ``twisted.web`` hands an upgraded connection to a websocket protocol
+        (Autobahn's ``WebSocketResource`` sets ``transport.protocol``).
+        """
+        return self._connection._endOf(self._side)[0]
+
+    @protocol.setter
+    def protocol(self, protocol: IProtocol) -> None:
+        self._connection._replaceProtocol(self._side, protocol)
+
     def write(self, data: bytes) -> None:
         if not isinstance(data, bytes):
             raise TypeError(f"Data must be bytes, not {type(data).__name__}")
@@ -170,8 +185,9 @@ class Connection:
         conn.resume()
         conn.drop()          # the network cuts it: no close frame, no FIN
 
-    :ivar client: the client's protocol.
-    :ivar server: the server's protocol.
+    :ivar client: the client's protocol: the one ``clientTransport``
+        delivers to, replaced when ``clientTransport.protocol`` is.
+    :ivar server: the server's protocol, as ``client`` is.
     :ivar clientTransport: the transport ``client`` writes to.
     :ivar serverTransport: the transport ``server`` writes to.
     :ivar number: 1 for the reactor's first connection, 2 for the next...
@@ -312,12 +328,27 @@ class Connection:
         """
         Give each protocol its transport, server first as an accept would.
 
+        An error there (a ``connectionMade`` that raises, a "protocol" with
+        no ``makeConnection``) is logged, as a real reactor logs it, and has
+        the same effect as on one:
+
+        - on the client's side it closes the connection: Twisted completes
+          a connect inside the reactor's write callback, which closes a
+          transport whose callback raised.  The client's ``connectionLost``
+          (and its factory's ``clientConnectionLost``) get the error, the
+          server ``ConnectionDone``.
+        - on the server's side the connection stays open: Twisted's
+          ``Port.doRead`` only logs it, so the client's bytes still reach
+          the protocol (and a protocol that cannot take them closes the
+          connection then).
+
         The client is connected even if the server's ``connectionMade``
         failed or closed: its connect succeeded, and it sees the close next.
         """
-        for side in ("server", "client"):
-            protocol, transport = self._endOf(side)
-            self._safely(side, protocol.makeConnection, transport)
+        self._safely(
+            "server", self.server, "makeConnection", self.serverTransport, close=False
+        )
+        self._safely("client", self.client, "makeConnection", self.clientTransport)
 
     def _pump(self) -> bool:
         """
@@ -409,6 +440,12 @@ class Connection:
             by=side,
         )
 
+    def _replaceProtocol(self, side: Side, protocol: IProtocol) -> None:
+        if side == "client":
+            self.client = protocol
+        else:
+            self.server = protocol
+
     def _addressOf(self, side: Side) -> Address:
         return self._addresses[side]
 
@@ -434,7 +471,7 @@ class Connection:
                     queue.appendleft((due, data[size:]))
                     data = data[:size]
             moved = True
-            self._safely(receiver, protocol.dataReceived, data)
+            self._safely(receiver, protocol, "dataReceived", data)
             if self._stalled or self._ending is not None or self._closed:
                 break
             if receiver in paused or receiver in closing:
@@ -460,7 +497,7 @@ class Connection:
         _, transport = self._endOf(side)
         if transport.producerPaused and transport.producer is not None:
             transport.producerPaused = False
-            self._safely(side, cast(IPushProducer, transport.producer).resumeProducing)
+            self._safely(side, transport.producer, "resumeProducing")
 
     def _closeIfFlushed(self) -> bool:
         for side in self._closing:
@@ -490,18 +527,20 @@ class Connection:
             if transport.producer is not None and not self._outgoing[side]:
                 asked = True
                 self._pullProducers.discard(side)
-                producer = cast(IPullProducer, transport.producer)
-                self._safely(side, producer.resumeProducing)
+                self._safely(side, transport.producer, "resumeProducing")
         return asked
 
-    def _safely(self, side: Side, method: Callable[..., object], *args: object) -> None:
+    def _safely(
+        self, side: Side, target: object, method: str, *args: object, close: bool = True
+    ) -> None:
         """
-        Call into a protocol as a reactor would: an exception is logged and
+        Call ``target.method(*args)`` as a reactor would: an exception (a
+        missing method included) is logged and, unless ``close`` is false,
         the connection is closed, with the error as that side's reason.
         """
         # callLogged, inlined: this runs for every delivery.
         try:
-            method(*args)
+            getattr(target, method)(*args)
             return
         except BaseException:  # noqa: BLE001 - a reactor survives any callback
             failure = _logFailure(
@@ -509,7 +548,7 @@ class Connection:
                 side=side,
                 connection=self,
             )
-        if self._ending is None and not self._closed:
+        if close and self._ending is None and not self._closed:
             self._discardInFlight()
             reasons = {
                 f"{side}Reason": failure,
@@ -563,7 +602,11 @@ class Connection:
         producer, transport.producer = transport.producer, None
         if producer is not None:
             callLogged("Error stopping a producer", producer.stopProducing)
-        failed = callLogged("Error in connectionLost", protocol.connectionLost, reason)
+        # Looked up inside the call: a protocol that lacks it (so never had
+        # a makeConnection either) is logged, not raised into the flush.
+        failed = callLogged(
+            "Error in connectionLost", lambda: protocol.connectionLost(reason)
+        )
         # As in Twisted's tcp.Client, a connectionLost that raises keeps the
         # connector from hearing of the loss.
         if side == "client" and self._onClientLost is not None and failed is None:

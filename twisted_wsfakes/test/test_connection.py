@@ -5,16 +5,27 @@ producers on an in-memory connection between plain Twisted protocols.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.internet import error
-from twisted.internet.interfaces import IPullProducer, IPushProducer
+from twisted.internet.interfaces import IConnector, IPullProducer, IPushProducer
+from twisted.internet.protocol import Factory
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
 from ..errors import UnsupportedByFake
 from ..network import FakeReactor
-from ._protocols import Echo, Greeter, Recorder, connectPair, transportOf
+from ._protocols import (
+    Echo,
+    Greeter,
+    Recorder,
+    RecorderFactory,
+    connectPair,
+    transportOf,
+)
 
 
 class _Failing(Recorder):
@@ -34,6 +45,30 @@ class _FailingAtStart(Recorder):
     def connectionMade(self) -> None:
         super().connectionMade()
         raise ZeroDivisionError("failing on purpose")
+
+
+class _NotAProtocol:
+    """
+    What a misconfigured factory builds: no protocol methods at all.
+    """
+
+
+class _NotAProtocolFactory(Factory):
+    def buildProtocol(self, addr: object) -> Any:
+        return _NotAProtocol()
+
+
+class _LossRecordingFactory(RecorderFactory):
+    """
+    Records the reasons its connections were lost.
+    """
+
+    def __init__(self, protocol: type[Recorder]) -> None:
+        super().__init__(protocol)
+        self.lostReasons: list[Failure] = []
+
+    def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
+        self.lostReasons.append(reason)
 
 
 @implementer(IPushProducer)
@@ -579,15 +614,124 @@ class ProtocolErrorTests(SynchronousTestCase):
         client.lost[0].trap(error.ConnectionDone)
         self.assertFalse(connection.open)
 
-    def test_errorInConnectionMade(self) -> None:
+    def test_errorInServerConnectionMade(self) -> None:
         """
-        An exception in the server's connectionMade is logged and closes the
-        connection: the client sees it made, then closed.
+        An exception in the server's connectionMade is logged and, as with
+        Twisted's Port.doRead, leaves the connection open: the client is
+        connected and its bytes still reach the server protocol.
         """
         reactor = FakeReactor()
         connection, client, server = connectPair(reactor, server=_FailingAtStart)
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
-        server.lost[0].trap(ZeroDivisionError)
         self.assertTrue(client.made)
-        client.lost[0].trap(error.ConnectionDone)
+        self.assertTrue(connection.open)
+        client.write(b"still there?")
+        reactor.flush()
+        self.assertEqual(server.data, b"still there?")
+        self.assertEqual((client.lost, server.lost), ([], []))
+
+    def test_errorInClientConnectionMade(self) -> None:
+        """
+        An exception in the client's connectionMade is logged and closes the
+        connection, as Twisted's reactor closes a transport whose connect
+        callback raised: the client protocol and its factory get the error,
+        the server ConnectionDone.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, RecorderFactory())
+        factory = _LossRecordingFactory(_FailingAtStart)
+        reactor.connectTCP("example.com", 80, factory)
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        connection = reactor.connections[0]
         self.assertFalse(connection.open)
+        factory.built[0].lost[0].trap(ZeroDivisionError)
+        factory.lostReasons[0].trap(ZeroDivisionError)
+        connection.server.lost[0].trap(error.ConnectionDone)  # type: ignore[attr-defined]
+
+    def test_serverWithoutMakeConnection(self) -> None:
+        """
+        A server factory that builds something that is not a protocol has
+        the error logged and the connection left open, as on a real reactor;
+        the client's first bytes then fail it too, which closes the
+        connection: the client sees ConnectionDone and flush() raises
+        nothing.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, _NotAProtocolFactory())
+        client = RecorderFactory()
+        reactor.connectTCP("example.com", 80, client)
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
+        connection = reactor.connections[0]
+        self.assertTrue(connection.open)
+        client.built[0].write(b"hello?")
+        reactor.flush()
+        # dataReceived, then connectionLost, are missing too.
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 2)
+        self.assertFalse(connection.open)
+        client.built[0].lost[0].trap(error.ConnectionDone)
+
+    def test_clientWithoutMakeConnection(self) -> None:
+        """
+        A client factory that builds something that is not a protocol has
+        the error logged and the connection closed: the server sees
+        ConnectionDone, and (the missing connectionLost failing too, as in
+        Twisted's tcp.Client) the factory is not told of the loss.
+        """
+        reactor = FakeReactor()
+        server = RecorderFactory()
+        reactor.listenTCP(80, server)
+        factory = _LossRecordingFactory(Recorder)
+        factory.buildProtocol = lambda addr: _NotAProtocol()  # type: ignore[assignment,method-assign,return-value]
+        reactor.connectTCP("example.com", 80, factory)
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 2)
+        self.assertFalse(reactor.connections[0].open)
+        server.built[0].lost[0].trap(error.ConnectionDone)
+        self.assertEqual(factory.lostReasons, [])
+
+
+class ReplacedProtocolTests(SynchronousTestCase):
+    """
+    A transport's protocol can be read and replaced, as on Twisted's own
+    transports, and delivery follows the replacement.
+    """
+
+    def test_protocolIsWhatItDeliversTo(self) -> None:
+        """
+        Each transport's protocol is its side's protocol.
+        """
+        connection, client, server = connectPair(FakeReactor())
+        self.assertIs(connection.clientTransport.protocol, client)
+        self.assertIs(connection.serverTransport.protocol, server)
+
+    def test_replacedProtocolGetsLaterBytes(self) -> None:
+        """
+        Bytes delivered after the replacement go to the new protocol only,
+        and the connection lists it as that side's protocol.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        client.write(b"before")
+        reactor.flush()
+        successor = Recorder()
+        connection.serverTransport.protocol = successor
+        client.write(b"after")
+        reactor.flush()
+        self.assertEqual((server.data, successor.data), (b"before", b"after"))
+        self.assertIs(connection.server, successor)
+
+    def test_replacedProtocolGetsConnectionLost(self) -> None:
+        """
+        The end of the connection is told to the new protocol, not the old.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        successor = Recorder()
+        connection.clientTransport.protocol = successor
+        connection.drop()
+        reactor.flush()
+        self.assertEqual(client.lost, [])
+        successor.lost[0].trap(error.ConnectionLost)
+        server.lost[0].trap(error.ConnectionLost)

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.resource import Resource
 from twisted.web.server import Site
+from twisted.web.static import Data
 
 from .. import (
     NeverSettles,
@@ -25,6 +26,7 @@ from .. import (
     useFakeReactor,
 )
 from ..network import FakeReactor
+from ._web import httpGet
 
 try:
     from twisted.web.websocket import (
@@ -84,8 +86,13 @@ class _Factory:
 
 
 def _serve(reactor: FakeReactor, factory: _Factory) -> None:
+    """
+    Listen with a Site that serves ``factory`` at ``/ws``, next to a plain
+    HTTP page at ``/hello``.
+    """
     root = Resource()
     root.putChild(b"ws", WebSocketResource(factory))
+    root.putChild(b"hello", Data(b"hello, world", "text/plain"))
     reactor.listenTCP(8080, Site(root), interface="chat.example.com")
 
 
@@ -219,3 +226,20 @@ class TwistedWebAndScriptTests(SynchronousTestCase):
         client.assertDone()
         self.assertEqual(server.built[0].received, ["hi"])
         server.built[0].lost[0].trap(ConnectionDone)
+
+    def test_httpNextToWebSocketResource(self) -> None:
+        """
+        A plain HTTP page served by the same Site answers a GET while a
+        websocket is open on another connection to the same port.
+        """
+        reactor = useFakeReactor(self)
+        server = _Factory(shout=True)
+        _serve(reactor, server)
+        client = reactor.connectWebSocket(URL, Script(sendText("hi"), expectText("HI")))
+        reactor.flush()
+        self.assertEqual(
+            httpGet(reactor, "http://chat.example.com:8080/hello"),
+            (200, b"hello, world"),
+        )
+        client.assertDone()
+        self.assertTrue(reactor.connections[0].open)
