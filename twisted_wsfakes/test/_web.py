@@ -5,7 +5,8 @@ HTTP helpers for the tests of websockets served inside twisted.web Sites.
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
-from twisted.web.client import Agent, Response, readBody
+from twisted.web.client import Agent, readBody
+from twisted.web.iweb import IResponse
 
 from ..network import FakeReactor
 
@@ -17,7 +18,7 @@ def httpGet(reactor: FakeReactor, url: str) -> tuple[int, bytes]:
     """
     answers: list[tuple[int, bytes]] = []
 
-    def withBody(response: Response) -> Deferred[None]:
+    def withBody(response: IResponse) -> Deferred[None]:
         return readBody(response).addCallback(
             lambda body: answers.append((response.code, body))
         )
