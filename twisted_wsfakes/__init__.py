@@ -10,6 +10,7 @@ Everything a test needs is importable from here::
 from .clock import Clock
 from .connection import Connection
 from .errors import (
+    IncompleteTranscriptWarning,
     LeftoverError,
     NeverSettles,
     NotJSONError,
@@ -17,6 +18,7 @@ from .errors import (
     ScriptError,
     ScriptMismatch,
     TranscriptError,
+    TranscriptExists,
     UnsupportedByFake,
     WsFakesError,
 )
@@ -66,7 +68,7 @@ from .script import (
     wait,
 )
 from .testcase import WebSocketTestCase, useFakeReactor
-from .transcript import Transcript
+from .transcript import IncompleteLine, Transcript
 from .transcriptfile import TranscriptWriter
 
 __all__ = [
@@ -78,6 +80,8 @@ __all__ = [
     "EndpointAttempt",
     "FakeEndpoint",
     "FakeReactor",
+    "IncompleteLine",
+    "IncompleteTranscriptWarning",
     "LeftoverError",
     "ListenerSwitch",
     "Matcher",
@@ -92,6 +96,7 @@ __all__ = [
     "ScriptedServer",
     "Transcript",
     "TranscriptError",
+    "TranscriptExists",
     "TranscriptWriter",
     "UnsupportedByFake",
     "WebSocketTestCase",

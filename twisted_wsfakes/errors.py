@@ -78,6 +78,30 @@ class TranscriptError(WsFakesError, ValueError):
         self.problem = problem
 
 
+class TranscriptExists(WsFakesError, FileExistsError):
+    """
+    A `TranscriptWriter` was asked to write to a file that already exists,
+    without ``overwrite=True``: a recording is never emptied by accident.
+
+    :ivar path: the file, as given.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} already exists: a TranscriptWriter does not replace a file "
+            "unless given overwrite=True"
+        )
+        self.path = path
+
+
+class IncompleteTranscriptWarning(UserWarning):
+    """
+    ``Transcript.load`` read a file whose last line was cut off (a recorder
+    stopped while writing it): every line before it was loaded, and the cut
+    line's bytes are kept in the transcript's ``incomplete`` attribute.
+    """
+
+
 class ScriptError(WsFakesError, ValueError):
     """
     A script is written wrong: a step got a bad argument (a close code that

@@ -436,6 +436,21 @@ _MIN_ROOM = 16
 
 
 @attrs.frozen
+class IncompleteLine:
+    """
+    The last line of a transcript file, cut off before its end: a recorder
+    stopped while writing it, perhaps in the middle of a character.
+
+    :ivar line: its 1-based line number in the file.
+    :ivar data: its bytes exactly as the file holds them, so nothing read
+        is lost.
+    """
+
+    line: int
+    data: bytes
+
+
+@attrs.frozen
 class Transcript:
     """
     An immutable, time-ordered sequence of websocket events.
@@ -453,6 +468,9 @@ class Transcript:
     :ivar events: the events, in time order.
     :ivar metadata: free-form strings saved in the file's header line, such
         as ``{"url": "wss://example.com/v1"}``.
+    :ivar incomplete: for a transcript loaded from a file whose last line
+        was cut off, that line (see `Transcript.load`); otherwise ``None``.
+        It takes no part in equality.
     :raises ValueError: if the events are not in time order.
     """
 
@@ -463,6 +481,9 @@ class Transcript:
         hash=False,
         kw_only=True,
         repr=lambda metadata: repr(dict(metadata)),
+    )
+    incomplete: IncompleteLine | None = attrs.field(
+        default=None, kw_only=True, eq=False
     )
 
     def __len__(self) -> int:
@@ -542,18 +563,36 @@ class Transcript:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """
-        Write the transcript to ``path`` as JSON Lines (see `TranscriptWriter`).
-        """
-        from .transcriptfile import TranscriptWriter
+        Write the transcript to ``path`` as JSON Lines (see `TranscriptWriter`),
+        replacing the file if there is one.
 
-        with TranscriptWriter(path, self.metadata) as writer:
-            for event in self.events:
-                writer.write(event)
+        The events go to a new file beside ``path`` that is renamed over it
+        once complete, so a failure part-way (a full disk, an interrupt)
+        leaves the old file as it was, and saving over the file the
+        transcript was loaded from is safe.
+
+        :raises OSError: if the file cannot be written; ``path`` is then
+            untouched.
+        """
+        from .transcriptfile import save
+
+        save(self, os.fspath(path))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Transcript:
         """
         Read a transcript written by `save` or `TranscriptWriter`.
+
+        A file whose last line was cut off (a recorder killed while writing
+        it, a character cut in half) still loads: every line before the cut
+        becomes an event, the cut line is kept as bytes in the transcript's
+        ``incomplete`` attribute (an `IncompleteLine`), and an
+        `IncompleteTranscriptWarning` says so once.  Any other damage is a
+        `TranscriptError`::
+
+            transcript = Transcript.load("killed.jsonl")
+            if transcript.incomplete is not None:
+                print("line", transcript.incomplete.line, "was cut off")
 
         :raises TranscriptError: naming the line and field, if the file is not
             a valid transcript.

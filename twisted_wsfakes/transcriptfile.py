@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import contextlib
 import json
 import math
 import os
+import secrets
+import stat
+import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import (
@@ -22,7 +27,7 @@ from typing import (
     Self,
 )
 
-from .errors import TranscriptError
+from .errors import IncompleteTranscriptWarning, TranscriptError, TranscriptExists
 from .transcript import (
     _ENDS,
     _KINDS,
@@ -31,6 +36,7 @@ from .transcript import (
     Close,
     ConnectionEnd,
     Event,
+    IncompleteLine,
     Ping,
     Pong,
     RawData,
@@ -78,19 +84,30 @@ class TranscriptWriter:
         {"time": 0.0, "sender": "client", "kind": "text", "text": "hello"}
         {"time": 0.5, "sender": "server", "kind": "binary", "base64": "AAE="}
 
-    :param path: the file to create (replaced if it exists).
+    :param path: the file to create.
     :param metadata: strings for the header, such as ``{"url": ...}``.
+    :param overwrite: replace ``path`` if it exists; by default an existing
+        file is left alone and `TranscriptExists` raised, so a recording is
+        never emptied by accident.
+    :raises TranscriptExists: if ``path`` exists and ``overwrite`` is false.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        overwrite: bool = False,
     ) -> None:
         header: dict[str, object] = {"format": FORMAT, "version": VERSION}
         if metadata:
             header["metadata"] = dict(_toMetadata(metadata))
         self.path = os.fspath(path)
-        # Open for the writer's whole life, not one block: it is the point.
-        self._file = open(self.path, "wb")  # noqa: SIM115
+        try:
+            # Open for the writer's whole life, not one block: it is the point.
+            self._file = open(self.path, "wb" if overwrite else "xb")  # noqa: SIM115
+        except FileExistsError:
+            raise TranscriptExists(self.path) from None
         self._lastTime = -math.inf
         self._writeLine(header)
 
@@ -116,6 +133,13 @@ class TranscriptWriter:
         """
         self._file.close()
 
+    def sync(self) -> None:
+        """
+        Make sure what was written is on the disk, not only in the
+        operating system's cache.
+        """
+        os.fsync(self._file.fileno())
+
     def __enter__(self) -> Self:
         return self
 
@@ -131,6 +155,40 @@ class TranscriptWriter:
         line = json.dumps(value, ensure_ascii=False, allow_nan=False)
         self._file.write(line.encode("utf-8") + b"\n")
         self._file.flush()
+
+
+def save(transcript: Transcript, path: str) -> None:
+    """
+    Write ``transcript`` to ``path`` all at once: to a new file in the same
+    directory, renamed over ``path`` when complete (see `Transcript.save`).
+    """
+    # Through a symbolic link, replace the file it points to, not the link.
+    target = os.path.realpath(path)
+    directory, name = os.path.split(target)
+    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+    writer = TranscriptWriter(temporary, transcript.metadata)
+    try:
+        with writer:
+            for event in transcript.events:
+                writer.write(event)
+            writer.sync()
+        _keepMode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+
+
+def _keepMode(original: str, replacement: str) -> None:
+    """
+    Give ``replacement`` the permissions of ``original``, if it exists.
+    """
+    try:
+        mode = os.stat(original).st_mode
+    except FileNotFoundError:
+        return
+    os.chmod(replacement, stat.S_IMODE(mode))
 
 
 def _b64(data: bytes) -> str:
@@ -382,51 +440,135 @@ class _DuplicateField(Exception):
     pass
 
 
+def _decode(path: str, number: int, raw: bytes, final: bool) -> str:
+    """
+    Decode one line as UTF-8; unless ``final``, a character cut off at its
+    end is left out instead of refused.
+    """
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(raw, final)
+    except UnicodeDecodeError as e:
+        raise TranscriptError(
+            path,
+            number,
+            None,
+            f"not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1})",
+        ) from None
+
+
+def _parse(path: str, number: int, text: str) -> dict[str, Any]:
+    """
+    Parse one line as a JSON object.
+
+    :raises json.JSONDecodeError: if it is not JSON, for the caller to
+        report, as it depends on where the line is.
+    """
+    try:
+        value = json.loads(text, object_pairs_hook=_noDuplicates)
+    except _DuplicateField as e:
+        raise TranscriptError(path, number, str(e), "appears twice") from None
+    except RecursionError:
+        raise TranscriptError(
+            path, number, None, "not readable: JSON nested too deeply"
+        ) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as e:
+        # Python refuses to read integers of thousands of digits.
+        raise TranscriptError(path, number, None, f"not readable JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise TranscriptError(
+            path, number, None, f"expected a JSON object, got {_typeName(value)}"
+        )
+    return value
+
+
+def _notJSON(
+    path: str, number: int, error: json.JSONDecodeError, why: str
+) -> TranscriptError:
+    return TranscriptError(
+        path, number, None, f"not valid JSON ({error.msg}, column {error.colno}){why}"
+    )
+
+
+class _Reader:
+    """
+    Builds a transcript from a file's lines, header first.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.metadata: Mapping[str, str] | None = None
+        self.events: list[Event] = []
+        self._previousTime = -math.inf
+
+    def readLine(self, number: int, raw: bytes) -> None:
+        text = _decode(self.path, number, raw, final=True)
+        try:
+            value = _parse(self.path, number, text)
+        except json.JSONDecodeError as e:
+            raise _notJSON(self.path, number, e, "") from None
+        self._take(_Line(self.path, number, value))
+
+    def readLastLine(self, number: int, raw: bytes) -> IncompleteLine | None:
+        """
+        Read the bytes after the file's last newline: a whole line loads as
+        any other; a line cut off is given back, unless it is the header.
+        """
+        text = _decode(self.path, number, raw, final=False)
+        try:
+            value = _parse(self.path, number, text)
+        except json.JSONDecodeError as e:
+            # A whole object with more after it is damage, not a cut.
+            if e.msg == "Extra data":
+                raise _notJSON(self.path, number, e, "") from None
+            if self.metadata is None:
+                raise _notJSON(self.path, number, e, _CUT_HEADER) from None
+            return IncompleteLine(number, raw)
+        # A whole object followed by part of a character is damage too.
+        _decode(self.path, number, raw, final=True)
+        self._take(_Line(self.path, number, value))
+        return None
+
+    def _take(self, line: _Line) -> None:
+        if self.metadata is None:
+            self.metadata = _readHeader(line)
+            return
+        event = _readEvent(line, self._previousTime)
+        self._previousTime = event.time
+        self.events.append(event)
+
+
+_CUT_HEADER = (
+    "; the file ends in the middle of its header line, as if the recording "
+    "stopped while writing it: it holds no events"
+)
+
+
 def load(path: str) -> Transcript:
     with open(path, "rb") as file:
         content = file.read()
-    rawLines = content.split(b"\n")
-    lastNumber = len(rawLines)
-    cutShort = rawLines[-1].strip() != b""
-    metadata: Mapping[str, str] | None = None
-    events: list[Event] = []
-    previousTime = -math.inf
-    for number, raw in enumerate(rawLines, 1):
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise TranscriptError(
-                path,
-                number,
-                None,
-                f"not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1})",
-            ) from None
-        try:
-            value = json.loads(text, object_pairs_hook=_noDuplicates)
-        except json.JSONDecodeError as e:
-            problem = f"not valid JSON ({e.msg}, column {e.colno})"
-            if number == lastNumber and cutShort:
-                problem += (
-                    "; the file ends in the middle of this line, as if the "
-                    "recording stopped while writing it: delete the line to load "
-                    "the events before it"
-                )
-            raise TranscriptError(path, number, None, problem) from None
-        except _DuplicateField as e:
-            raise TranscriptError(path, number, str(e), "appears twice") from None
-        if not isinstance(value, dict):
-            raise TranscriptError(
-                path, number, None, f"expected a JSON object, got {_typeName(value)}"
-            )
-        line = _Line(path, number, value)
-        if metadata is None:
-            metadata = _readHeader(line)
-            continue
-        event = _readEvent(line, previousTime)
-        previousTime = event.time
-        events.append(event)
-    if metadata is None:
+    lines = content.split(b"\n")
+    # After the last newline: nothing, unless the writer was cut off.
+    last = lines.pop()
+    reader = _Reader(path)
+    for number, raw in enumerate(lines, 1):
+        if raw.strip():
+            reader.readLine(number, raw)
+    incomplete = None
+    if last.strip():
+        incomplete = reader.readLastLine(len(lines) + 1, last)
+    if reader.metadata is None:
         raise TranscriptError(path, 1, None, "missing header: the file is empty")
-    return Transcript(events, metadata=metadata)
+    if incomplete is not None:
+        warnings.warn(
+            IncompleteTranscriptWarning(
+                f"{path}, line {incomplete.line}: the file ends in the middle of "
+                "this line, as if the recording stopped while writing it; loaded "
+                f"the {len(reader.events)} events before it (the cut line's "
+                f"{len(incomplete.data)} bytes are in the transcript's "
+                "incomplete attribute)"
+            ),
+            stacklevel=3,
+        )
+    return Transcript(reader.events, metadata=reader.metadata, incomplete=incomplete)

@@ -5,15 +5,26 @@ Tests for twisted_wsfakes.transcriptfile: transcripts in JSON Lines files.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import warnings
 from typing import ClassVar
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_wsfakes.errors import TranscriptError, WsFakesError
+from twisted_wsfakes import transcriptfile
+from twisted_wsfakes.errors import (
+    IncompleteTranscriptWarning,
+    TranscriptError,
+    TranscriptExists,
+    WsFakesError,
+)
 from twisted_wsfakes.transcript import (
     BinaryMessage,
     Close,
     ConnectionEnd,
+    Event,
+    IncompleteLine,
     Ping,
     Pong,
     RawData,
@@ -173,18 +184,72 @@ class FileTests(SynchronousTestCase):
             "column 12)",
         )
 
-    def test_cutShort(self) -> None:
+    def test_headerCutShort(self) -> None:
         """
-        A last line cut off in the middle says what probably happened.
+        A file cut off in the middle of its header line has nothing to load,
+        and says what probably happened.
         """
-        error = self._load(self._HEADER, '{"time": 1, "sen', end="")
+        error = self._load('{"format": "twisted_wsf', end="")
         self._assertError(
             error,
-            2,
+            1,
             None,
-            ": not valid JSON (Unterminated string starting at, column 13); the "
-            "file ends in the middle of this line, as if the recording stopped "
-            "while writing it: delete the line to load the events before it",
+            ": not valid JSON (Unterminated string starting at, column 12); the "
+            "file ends in the middle of its header line, as if the recording "
+            "stopped while writing it: it holds no events",
+        )
+
+    def test_damageAfterWholeLastLine(self) -> None:
+        """
+        A last line without a newline that holds a whole object and more is
+        damaged, not cut off: it is refused.
+        """
+        error = self._load(self._HEADER, json.dumps(self._PING) + "x", end="")
+        self.assertEqual((error.line, error.field), (2, None))
+        self.assertIn("Extra data", error.problem)
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(json.dumps(self._HEADER).encode() + b"\n")
+            file.write(json.dumps(self._PING).encode() + b"\xe2\x9c")
+        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        column = len(json.dumps(self._PING)) + 1
+        self.assertEqual(
+            (error.line, error.problem),
+            (2, f"not UTF-8 text (byte 0xe2 at column {column})"),
+        )
+
+    def test_badByteInCutLine(self) -> None:
+        """
+        A cut-off last line with a byte that is not UTF-8 before the cut is
+        damaged, and refused.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(json.dumps(self._HEADER).encode() + b'\n{"kind": "\xff')
+        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        self.assertEqual(
+            str(error), f"{path}, line 2: not UTF-8 text (byte 0xff at column 11)"
+        )
+
+    def test_lastLineWithoutNewline(self) -> None:
+        """
+        A whole last line without a newline after it (as an editor may save
+        it) loads, with no warning; damage in it is still reported.
+        """
+        path = self.mktemp()
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(json.dumps(self._HEADER) + "\n" + json.dumps(self._PING))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            transcript = Transcript.load(path)
+        self.assertEqual(caught, [])
+        self.assertEqual(transcript, Transcript([Ping(1, "client")]))
+        self.assertIsNone(transcript.incomplete)
+        self._assertError(
+            self._load(self._HEADER, {**self._PING, "colour": "red"}, end=""),
+            2,
+            "colour",
+            ": unexpected field",
         )
 
     def test_empty(self) -> None:
@@ -495,3 +560,193 @@ class FileTests(SynchronousTestCase):
                 )
             )
         self.assertEqual(Transcript.load(path), Transcript([Ping(1, "client")]))
+
+
+class CutShortTests(SynchronousTestCase):
+    """
+    A file whose last line was cut off loads every line before the cut.
+    """
+
+    def _loadCut(
+        self, content: bytes, path: str | None = None
+    ) -> tuple[Transcript, list[warnings.WarningMessage]]:
+        """
+        Write ``content`` to a file and load it, catching every warning.
+        """
+        path = path or self.mktemp()
+        with open(path, "wb") as file:
+            file.write(content)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            transcript = Transcript.load(path)
+        return transcript, caught
+
+    def test_cutLineKept(self) -> None:
+        """
+        The events before the cut load, the cut line's bytes and number are
+        kept in ``incomplete``, and one warning names the file and line.
+        """
+        path = self.mktemp()
+        transcript = _allKinds()
+        transcript.save(path)
+        with open(path, "rb") as file:
+            content = file.read()
+        # In the middle of the three bytes of "✓".
+        cut = content[: content.index("✓".encode()) + 1]
+        cutLine = cut.split(b"\n")[-1]
+        loaded, caught = self._loadCut(cut, path)
+        self.assertEqual(
+            loaded, Transcript(transcript.events[:2], metadata=transcript.metadata)
+        )
+        self.assertEqual(loaded.incomplete, IncompleteLine(4, cutLine))
+        message = (
+            f"{path}, line 4: the file ends in the middle of this line, as if the "
+            "recording stopped while writing it; loaded the 2 events before it "
+            f"(the cut line's {len(cutLine)} bytes are in the transcript's "
+            "incomplete attribute)"
+        )
+        self.assertEqual(
+            [(w.category, str(w.message)) for w in caught],
+            [(IncompleteTranscriptWarning, message)],
+        )
+
+    def test_everyCutPoint(self) -> None:
+        """
+        Cut anywhere after the header, byte by byte (inside multibyte
+        characters too), a file loads every whole line before the cut and
+        warns once when a line was cut; cut inside the header it is refused.
+        """
+        path = self.mktemp()
+        transcript = _allKinds()
+        transcript.save(path)
+        with open(path, "rb") as file:
+            content = file.read()
+        headerEnd = content.index(b"\n")
+        for size in range(len(content) + 1):
+            cut = content[:size]
+            if size < headerEnd:
+                self.assertRaises(TranscriptError, self._loadCut, cut, path)
+                continue
+            loaded, caught = self._loadCut(cut, path)
+            whole = cut.count(b"\n") - 1
+            lineEnds = size == len(content) or content[size] == 10
+            if lineEnds and not cut.endswith(b"\n"):
+                whole += 1
+            self.assertEqual(loaded.events, transcript.events[:whole], size)
+            self.assertEqual(loaded.metadata, transcript.metadata)
+            cutOff = not lineEnds and not cut.endswith(b"\n")
+            self.assertEqual(len(caught), int(cutOff), size)
+            self.assertEqual(loaded.incomplete is not None, cutOff, size)
+
+
+class WriterOverwriteTests(SynchronousTestCase):
+    """
+    A TranscriptWriter never empties an existing file unless told to.
+    """
+
+    def test_refusesExistingFile(self) -> None:
+        """
+        Writing to an existing file raises TranscriptExists naming it, and
+        leaves the file as it was.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(b"recorded")
+        error = self.assertRaises(TranscriptExists, TranscriptWriter, path)
+        self.assertIsInstance(error, WsFakesError)
+        self.assertIsInstance(error, FileExistsError)
+        self.assertEqual(error.path, path)
+        self.assertEqual(
+            str(error),
+            f"{path} already exists: a TranscriptWriter does not replace a file "
+            "unless given overwrite=True",
+        )
+        with open(path, "rb") as file:
+            self.assertEqual(file.read(), b"recorded")
+
+    def test_overwriteReplaces(self) -> None:
+        """
+        With ``overwrite=True`` the writer replaces an existing file.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(b"recorded")
+        with TranscriptWriter(path, overwrite=True) as writer:
+            writer.write(Ping(1, "client"))
+        self.assertEqual(Transcript.load(path), Transcript([Ping(1, "client")]))
+
+
+class AtomicSaveTests(SynchronousTestCase):
+    """
+    Transcript.save replaces a file whole, or not at all.
+    """
+
+    def test_saveOverLoadedFile(self) -> None:
+        """
+        A transcript saved over the file it was loaded from, with another
+        event, loads back with it.
+        """
+        path = self.mktemp()
+        transcript = _allKinds()
+        transcript.save(path)
+        loaded = Transcript.load(path)
+        longer = Transcript(
+            [*loaded.events, Ping(5, "client")], metadata=loaded.metadata
+        )
+        longer.save(path)
+        self.assertEqual(Transcript.load(path), longer)
+        self.assertEqual(
+            os.listdir(os.path.dirname(os.path.abspath(path))), [os.path.basename(path)]
+        )
+
+    def test_failurePartWayKeepsOriginal(self) -> None:
+        """
+        A save that fails part-way (here the third event cannot be written)
+        raises, leaves the file it was replacing byte for byte as it was,
+        and leaves no temporary file behind.
+        """
+        directory = self.mktemp()
+        os.mkdir(directory)
+        path = os.path.join(directory, "feed.jsonl")
+        _allKinds().save(path)
+        with open(path, "rb") as file:
+            original = file.read()
+        toJSON = transcriptfile._eventToJSON
+        written = []
+
+        def failing(event: Event) -> dict[str, object]:
+            written.append(event)
+            if len(written) == 3:
+                raise OSError(28, "No space left on device")
+            return toJSON(event)
+
+        self.patch(transcriptfile, "_eventToJSON", failing)
+        loaded = Transcript.load(path)
+        self.assertRaises(OSError, loaded.save, path)
+        self.assertEqual(len(written), 3)
+        with open(path, "rb") as file:
+            self.assertEqual(file.read(), original)
+        self.assertEqual(os.listdir(directory), ["feed.jsonl"])
+
+    def test_keepsPermissions(self) -> None:
+        """
+        Saving over a file keeps its permissions.
+        """
+        path = self.mktemp()
+        Transcript([]).save(path)
+        os.chmod(path, 0o640)
+        _allKinds().save(path)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+
+    def test_throughSymbolicLink(self) -> None:
+        """
+        Saving through a symbolic link replaces the file it points to and
+        keeps the link.
+        """
+        target = os.path.abspath(self.mktemp())
+        link = self.mktemp()
+        Transcript([]).save(target)
+        os.symlink(target, link)
+        _allKinds().save(link)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(Transcript.load(target), _allKinds())
