@@ -81,21 +81,34 @@ class Clock:
         heap: scheduling, cancelling and rescheduling cost O(log n) at most,
         so 100,000 timers take well under a second.
       - A negative delay, reset or advance raises ``ValueError``, as does
-        ``delay()`` that would move a call into the past.
-      - ``advance()`` called from inside a call it is running raises
-        ``RuntimeError``: time would otherwise run backwards.
+        ``delay()`` that would move a call into the past, or setting
+        ``rightNow`` to an earlier time.
+      - ``advance()`` called from inside a call (a slow callback) runs the
+        calls due in its own window, at their own times; the outer advance
+        then goes on from there and ends at the later of its own end and
+        the inner one's: time never runs backwards.
       - ``advance()`` raises ``NeverSettles`` after ``sameInstantLimit``
-        calls in a row at one instant (a ``callLater(0)`` loop), where
-        Twisted's ``Clock`` would hang.
+        calls in a row at one instant (a ``callLater(0)`` loop), or after
+        ``advanceCallLimit`` calls in one advance (a loop with a tiny
+        interval), where Twisted's ``Clock`` would hang.
       - ``calls`` is a read-only, time-ordered list of the pending calls.
 
-    As in Twisted's ``Clock``, an exception raised by a call propagates out of
-    ``advance()``; the call counts as made and time stays at its due time.
+    As in Twisted's ``Clock``, ``rightNow`` is the time (read it or set it:
+    a clock set to ``1e9`` schedules from there), and an exception raised by
+    a call propagates out of ``advance()``; the call counts as made and time
+    stays at its due time.
     """
 
     #: How many calls may run one after another at one instant before
     #: ``advance()`` decides they will never stop.
     sameInstantLimit = 100_000
+
+    #: How many calls one ``advance()`` may run before it decides a loop
+    #: will not let it reach its end in reasonable time: half a million
+    #: calls take a few seconds (a 1 ms ``LoopingCall`` may run for 500 s
+    #: of clock time), where the hundred million of a 1e-8 s one advanced
+    #: by 1 s would take many minutes.
+    advanceCallLimit = 500_000
 
     def __init__(self) -> None:
         self._now = 0.0
@@ -109,7 +122,6 @@ class Clock:
         # collections walking every key are most of what callLater costs.
         self._queue = _BucketQueue()
         self._pending: dict[int, _ClockCall] = {}
-        self._advancing = False
         self._lastRunAt: float | None = None
         # Bound once, for the same reason: three bound methods made per
         # callLater would be three more objects for the collector to walk.
@@ -120,6 +132,26 @@ class Clock:
         Return the clock's current time, starting from 0.
         """
         return self._now
+
+    @property
+    def rightNow(self) -> float:
+        """
+        The clock's current time, as on Twisted's ``Clock``.  Setting it
+        moves the clock to that time without running anything: calls come
+        due relative to it, and calls it passed run at the next
+        :meth:`advance`, at the time set.
+
+        :raises ValueError: if set to an earlier time than the clock's.
+        """
+        return self._now
+
+    @rightNow.setter
+    def rightNow(self, time: float) -> None:
+        if not time >= self._now:  # NaN too
+            raise ValueError(
+                f"rightNow can only move forward: it is {self._now!r}, got {time!r}"
+            )
+        self._now = time
 
     def callLater(
         self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
@@ -161,39 +193,50 @@ class Clock:
         Move time forward by ``amount`` seconds, running each call that falls
         due on the way at its own time.
 
+        Called from inside a call it is running (to simulate a slow
+        callback), it runs the calls due within its own window; the outer
+        advance then carries on from the time reached, and ends at the
+        later of its own end and that time.
+
         :raises ValueError: if ``amount`` is negative.
-        :raises RuntimeError: if called from inside a call it is running.
         :raises NeverSettles: if ``sameInstantLimit`` calls run one after
-            another without time moving: something keeps rescheduling itself
-            with no delay, which would otherwise hang the test.
+            another without time moving (something keeps rescheduling
+            itself with no delay), or one advance runs ``advanceCallLimit``
+            calls: either would otherwise hang the test.
         """
         if not amount >= 0:  # NaN too
             raise ValueError(f"advance() needs an amount >= 0, got {amount!r}")
-        if self._advancing:
-            raise RuntimeError("Clock.advance() called from inside a delayed call")
         end = self._now + amount
-        self._advancing = True
         sameInstant = 0
-        try:
-            while self._runNextDueBy(end):
-                sameInstant = sameInstant + 1 if self._now == self._lastRunAt else 0
-                self._lastRunAt = self._now
-                if sameInstant >= self.sameInstantLimit:
-                    raise NeverSettles(self._livelockMessage())
-        finally:
-            self._advancing = False
-        self._now = end
+        ran = 0
+        while call := self._runNextDueBy(end):
+            ran += 1
+            sameInstant = sameInstant + 1 if self._now == self._lastRunAt else 0
+            self._lastRunAt = self._now
+            if sameInstant >= self.sameInstantLimit:
+                raise NeverSettles(self._livelockMessage())
+            if ran > self.advanceCallLimit:
+                raise NeverSettles(self._runawayMessage(amount, end, call))
+        # A nested advance may have gone past this one's end.
+        self._now = max(end, self._now)
 
     def _livelockMessage(self) -> str:
         dueNow = [call for call in self._pending.values() if call.time == self._now]
-        upcoming = ", ".join(
-            getattr(call.func, "__qualname__", repr(call.func)) for call in dueNow[:3]
-        )
+        upcoming = ", ".join(_describeCall(call) for call in dueNow[:3])
         return (
             f"advance() ran {self.sameInstantLimit} calls in a row at "
             f"t={self._now!r} without time moving; next due now: {upcoming}. "
             "A call that reschedules itself with callLater(0) never lets a "
             "fake clock move on (raise Clock.sameInstantLimit if this is meant)"
+        )
+
+    def _runawayMessage(self, amount: float, end: float, last: DelayedCall) -> str:
+        return (
+            f"advance({amount!r}) ran more than {self.advanceCallLimit} calls "
+            f"and is only at t={self._now!r} of {end!r}; the last was "
+            f"{_describeCall(last)}. A loop with a tiny interval would take "
+            "a long time to get there: advance by less, or raise "
+            "Clock.advanceCallLimit if this is meant"
         )
 
     def pump(self, timings: Iterable[float]) -> None:
@@ -203,19 +246,21 @@ class Clock:
         for amount in timings:
             self.advance(amount)
 
-    def _runNextDueBy(self, end: float) -> bool:
+    def _runNextDueBy(self, end: float) -> _ClockCall | None:
         """
         Run the earliest pending call if it is due by ``end``.
 
-        :returns: whether a call was run.
+        :returns: the call run, if any.
         """
         call = self._popDueBy(end)
         if call is None:
-            return False
-        self._now = call.getTime()
+            return None
+        # A call that came due before rightNow was set forward runs at the
+        # time set: time never runs backwards.
+        self._now = max(self._now, call.time)
         call.called = 1
         self._runCall(call)
-        return True
+        return call
 
     def _runCall(self, call: DelayedCall) -> None:
         """
@@ -263,6 +308,22 @@ class Clock:
             self._queue = _BucketQueue()
             for sequence, call in self._pending.items():
                 self._queue.push((call.time, sequence))
+
+
+def _describeCall(call: DelayedCall) -> str:
+    """
+    Name what ``call`` calls: its function, and the object of a method (a
+    ``LoopingCall`` says which function it loops).
+    """
+    func = call.func
+    name = getattr(func, "__qualname__", None) or repr(func)
+    owner = getattr(func, "__self__", None)
+    if owner is None:
+        return name
+    ownerRepr = repr(owner)
+    if len(ownerRepr) > 80:
+        ownerRepr = ownerRepr[:77] + "..."
+    return f"{name} of {ownerRepr}"
 
 
 _Key = tuple[float, int]

@@ -26,7 +26,9 @@ class NeverSettles(WsFakesError, RuntimeError):
     ``FakeReactor.flush`` raises it when bytes still move after its
     ``flushLimit`` rounds (two peers keep answering each other), and
     ``Clock.advance`` when ``sameInstantLimit`` delayed calls run in a row
-    at one instant (a call that reschedules itself with ``callLater(0)``).
+    at one instant (a call that reschedules itself with ``callLater(0)``),
+    or one advance runs more than ``advanceCallLimit`` calls (a loop with a
+    tiny interval).
     The message names what keeps going.
     """
 

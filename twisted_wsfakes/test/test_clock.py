@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.internet.error import AlreadyCalled, AlreadyCancelled
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.task import LoopingCall
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
@@ -399,38 +400,129 @@ class ClockErrorTests(SynchronousTestCase):
         self.assertEqual(self.log, [("later", 2.0)])
         self.assertEqual(self.clock.seconds(), 5.0)
 
-    def test_advanceInsideCallRaises(self) -> None:
+    def test_rightNowBackwardsRefused(self) -> None:
         """
-        ``advance`` called from inside a call raises ``RuntimeError``, and
-        the outer advance carries on: time never runs backwards.
+        Setting ``rightNow`` to an earlier time (or NaN) raises
+        ``ValueError`` and leaves the clock as it was.
         """
-        errors: list[type[BaseException]] = []
+        self.clock.advance(5)
+        self.assertRaises(ValueError, setattr, self.clock, "rightNow", 4.0)
+        self.assertRaises(ValueError, setattr, self.clock, "rightNow", float("nan"))
+        self.assertEqual(self.clock.seconds(), 5.0)
 
-        def reenter() -> None:
-            try:
-                self.clock.advance(10)
-            except RuntimeError as e:
-                errors.append(type(e))
 
-        self.clock.callLater(1, reenter)
-        self.clock.callLater(2, self.named("after"))
-        self.clock.advance(3)
-        self.assertEqual(errors, [RuntimeError])
-        self.assertEqual(self.log, [("after", 2.0)])
-        self.assertEqual(self.clock.seconds(), 3.0)
+class NestedAdvanceTests(SynchronousTestCase):
+    """
+    A call may ``advance`` the clock it runs on, as a slow callback would:
+    the inner advance runs what falls due in its window, at their own
+    times, and time never runs backwards.
+    """
 
-    def test_advanceUsableAfterReentryError(self) -> None:
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.log: list[tuple[str, float]] = []
+        self.named = _recorder(self.clock, self.log)
+
+    def slow(self, seconds: float) -> Callable[[], None]:
         """
-        When the ``RuntimeError`` from a nested ``advance`` escapes the
-        call, it propagates out of the outer advance, and the clock can be
-        advanced again afterwards.
+        A call that logs itself, then takes ``seconds`` of clock time.
         """
-        self.clock.callLater(1, lambda: self.clock.advance(1))
-        self.clock.callLater(2, self.named("after"))
-        self.assertRaises(RuntimeError, self.clock.advance, 3)
-        self.assertEqual(self.clock.seconds(), 1.0)
-        self.clock.advance(2)
-        self.assertEqual(self.log, [("after", 2.0)])
+
+        def call() -> None:
+            self.log.append(("slow", self.clock.seconds()))
+            self.clock.advance(seconds)
+            self.log.append(("slow done", self.clock.seconds()))
+
+        return call
+
+    def test_innerAdvanceRunsCallsDueInItsWindow(self) -> None:
+        """
+        Calls due within the inner window run inside it, at their own
+        times; the outer advance then runs the rest and ends at its end.
+        """
+        self.clock.callLater(1, self.slow(2))
+        self.clock.callLater(2, self.named("during"))
+        self.clock.callLater(4, self.named("after"))
+        self.clock.advance(5)
+        self.assertEqual(
+            self.log,
+            [("slow", 1.0), ("during", 2.0), ("slow done", 3.0), ("after", 4.0)],
+        )
+        self.assertEqual(self.clock.seconds(), 5.0)
+
+    def test_innerAdvancePastOuterEnd(self) -> None:
+        """
+        An inner advance that goes past the outer one's end runs the calls
+        on the way, and the outer advance ends at the later time.
+        """
+        self.clock.callLater(1, self.slow(10))
+        self.clock.callLater(3, self.named("outer window"))
+        self.clock.callLater(8, self.named("beyond"))
+        self.clock.callLater(12, self.named("later still"))
+        self.clock.advance(4)
+        self.assertEqual(
+            self.log,
+            [
+                ("slow", 1.0),
+                ("outer window", 3.0),
+                ("beyond", 8.0),
+                ("slow done", 11.0),
+            ],
+        )
+        self.assertEqual(self.clock.seconds(), 11.0)
+        self.assertEqual([c.getTime() for c in self.clock.getDelayedCalls()], [12.0])
+
+    def test_callScheduledAfterInnerAdvance(self) -> None:
+        """
+        A call scheduled after an inner advance counts from the time the
+        inner advance reached, and runs in the outer window if due in it.
+        """
+
+        def slowThenSchedule() -> None:
+            self.clock.advance(2)
+            self.clock.callLater(1, self.named("scheduled after"))
+
+        self.clock.callLater(1, slowThenSchedule)
+        self.clock.advance(5)
+        self.assertEqual(self.log, [("scheduled after", 4.0)])
+        self.assertEqual(self.clock.seconds(), 5.0)
+
+
+class RightNowTests(SynchronousTestCase):
+    """
+    ``rightNow`` is the clock's time, as on Twisted's ``Clock``: read and
+    set.
+    """
+
+    def test_setMovesTheClock(self) -> None:
+        """
+        A clock set to 1e9 reads 1e9, and schedules relative to it.
+        """
+        clock = Clock()
+        clock.rightNow = 1e9
+        log: list[tuple[str, float]] = []
+        clock.callLater(2, _recorder(clock, log)("call"))
+        self.assertEqual((clock.seconds(), clock.rightNow), (1e9, 1e9))
+        clock.advance(1)
+        self.assertEqual(log, [])
+        clock.advance(1)
+        self.assertEqual(log, [("call", 1e9 + 2)])
+        self.assertEqual(clock.rightNow, 1e9 + 2)
+
+    def test_callsPassedRunAtTheTimeSet(self) -> None:
+        """
+        Calls that ``rightNow`` jumped past run at the next advance, at the
+        time set, in their order.
+        """
+        clock = Clock()
+        log: list[tuple[str, float]] = []
+        named = _recorder(clock, log)
+        clock.callLater(2, named("second"))
+        clock.callLater(1, named("first"))
+        clock.rightNow = 10
+        self.assertEqual(log, [])
+        clock.advance(0)
+        self.assertEqual(log, [("first", 10.0), ("second", 10.0)])
 
 
 class NotANumberTests(SynchronousTestCase):
@@ -492,6 +584,52 @@ class LivelockTests(SynchronousTestCase):
             clock.callLater(1, lambda: ran.append(clock.seconds()))
         clock.advance(1)
         self.assertEqual(ran, [1.0] * 50)
+
+
+class RunawayTests(SynchronousTestCase):
+    """
+    An advance that would run a runaway number of calls stops, naming the
+    call.
+    """
+
+    def test_tinyIntervalLoopRaises(self) -> None:
+        """
+        A ``LoopingCall`` every 1e-8 s advanced by 1 s stops after running
+        more than ``advanceCallLimit`` calls, with ``NeverSettles`` naming the loop and
+        how far the advance got.
+        """
+        clock = Clock()
+        clock.advanceCallLimit = 1000
+        ticks: list[float] = []
+
+        def tick() -> None:
+            ticks.append(clock.seconds())
+
+        loop = LoopingCall(tick)
+        loop.clock = clock
+        loop.start(1e-8, now=False)
+        error = self.assertRaises(NeverSettles, clock.advance, 1)
+        self.assertEqual(len(ticks), 1001)
+        self.assertIn(
+            "advance(1) ran more than 1000 calls and is only at t=", str(error)
+        )
+        self.assertIn(
+            "of 1.0; the last was LoopingCall<1e-08>(RunawayTests", str(error)
+        )
+        loop.stop()
+
+    def test_limitCountsEachAdvance(self) -> None:
+        """
+        The limit is per ``advance()`` call: many advances of fewer calls
+        each run them all.
+        """
+        clock = Clock()
+        clock.advanceCallLimit = 10
+        ran: list[float] = []
+        for i in range(30):
+            clock.callLater(i / 10, lambda: ran.append(clock.seconds()))
+        clock.pump([0.9, 1, 1])
+        self.assertEqual(len(ran), 30)
 
 
 class GetDelayedCallsTests(SynchronousTestCase):
