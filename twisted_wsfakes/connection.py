@@ -146,6 +146,8 @@ class _Transport:
         self.producer = None
         self.producerPaused = False
         self._connection._pullProducers.discard(self._side)
+        # A close may have waited for this producer to finish.
+        self._connection._wake()
 
     def pauseProducing(self) -> None:
         """
@@ -155,6 +157,7 @@ class _Transport:
 
     def resumeProducing(self) -> None:
         self._connection._paused.discard(self._side)
+        self._connection._wake()
 
     def stopProducing(self) -> None:
         self.loseConnection()
@@ -205,6 +208,7 @@ class Connection:
         client: IProtocol,
         server: IProtocol,
         onClientLost: Callable[[Failure], None] | None = None,
+        onWork: Callable[[Connection], None] | None = None,
     ) -> None:
         self.number = number
         self.client = client
@@ -215,6 +219,9 @@ class Connection:
         self._clock = clock
         self._addresses = {"client": clientAddress, "server": serverAddress}
         self._onClientLost = onClientLost
+        # Told whenever something happens that a pump may have to deliver,
+        # so that the reactor pumps only the connections with work to do.
+        self._onWork = onWork or _ignore
         # Bytes each side wrote and the peer has not yet received, with the
         # clock time at which they may be delivered.
         self._outgoing: dict[Side, deque[tuple[float, bytes]]] = {
@@ -284,6 +291,7 @@ class Connection:
         Undo :meth:`stall`: waiting bytes flow again at the next flush.
         """
         self._stalled = False
+        self._wake()
 
     def chunk(self, *sizes: int) -> None:
         """
@@ -350,16 +358,24 @@ class Connection:
         )
         self._safely("client", self.client, "makeConnection", self.clientTransport)
 
+    def _wake(self) -> None:
+        """
+        Tell the reactor this connection may have something to deliver.
+        """
+        self._onWork(self)
+
     def _pump(self) -> bool:
         """
         Deliver what can be delivered now; say whether anything happened.
+
+        A pump that moves nothing leaves nothing for the next one either,
+        until an event calls :meth:`_wake`: a write, a close, a resume, a
+        producer unregistered, delayed bytes falling due.
         """
         if self._closed:
             return False
         if self._ending is not None:
             return self._finish()
-        # flush() pumps every open connection each round, and most rounds
-        # most of them have nothing to do: test before calling.
         outgoing = self._outgoing
         moved = False
         if outgoing["client"]:
@@ -418,12 +434,15 @@ class Connection:
                 transport.producerPaused = True
                 cast(IPushProducer, transport.producer).pauseProducing()
         if latency:
-            # A timer at the due time makes reactor.advance() stop and flush
-            # there, so delayed bytes arrive exactly on time.
-            self._latencyTimers.append(self._clock.callLater(latency, _nothing))
+            # A timer at the due time makes reactor.advance() stop there and
+            # pump this connection, so delayed bytes arrive exactly on time.
+            self._latencyTimers.append(self._clock.callLater(latency, self._wake))
+        else:
+            self._wake()
 
     def _loseRequested(self, side: Side) -> None:
         self._closing.append(side)
+        self._wake()
 
     def _abort(self, side: Side) -> None:
         if self._closed or self._ending is not None:
@@ -566,6 +585,7 @@ class Connection:
         self, clientReason: Failure, serverReason: Failure, how: str, by: Side | None
     ) -> None:
         self._ending = (clientReason, serverReason, how, by)
+        self._wake()
 
     def _finish(self) -> bool:
         """
@@ -647,7 +667,7 @@ def _logFailure(what: str, **fields: object) -> Failure:
     return failure
 
 
-def _nothing() -> None:
+def _ignore(connection: Connection) -> None:
     pass
 
 

@@ -5,6 +5,7 @@ A reactor for tests whose network lives in memory and whose time is fake.
 from __future__ import annotations
 
 import errno
+import heapq
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -297,10 +298,15 @@ class FakeReactor:
         self.attempts: list[ConnectionAttempt] = []
         self.connections: list[Connection] = []
         self.flushLimit = flushLimit
-        # The connections flush() pumps: those still open, in the order
-        # opened, and how many of self.connections it has taken in so far.
-        self._live: list[Connection] = []
-        self._adopted = 0
+        # The connections with work to do, by number: flush() pumps only
+        # these, so an advance over many timers costs nothing per idle
+        # connection.  _round holds those due in the current delivery round
+        # (a heap of numbers), _next those woken too late for it.
+        self._round: list[int] = []
+        self._next: dict[int, Connection] = {}
+        self._working: dict[int, Connection] = {}
+        # The number of the connection being pumped, during a round.
+        self._pumping: int | None = None
         self.nameResolver: IHostnameResolver = _Resolver(self)
         self.running = True
         self._listeners: dict[tuple[str, int], _Listener] = {}
@@ -368,23 +374,37 @@ class FakeReactor:
 
     def _flushRound(self) -> bool:
         moved = self._completePendingConnects()
-        # Walk the open connections only: walking every connection ever made
-        # made each round, and so each cycle of a long reconnecting test,
-        # slower than the one before.  Connections appended to
-        # self.connections during the round are pumped after the others, in
-        # order, as they were when the round walked that list.
-        self._live = [c for c in self._live if c.open]
-        index = 0
-        while True:
-            if self._adopted < len(self.connections):
-                self._live += self.connections[self._adopted :]
-                self._adopted = len(self.connections)
-            if index == len(self._live):
-                return moved
-            connection = self._live[index]
-            index += 1
-            if connection.open:
-                moved = connection._pump() or moved
+        # Connections are pumped in the order they were opened; one woken
+        # during the round is pumped in it if it comes after the one being
+        # pumped, as when a round walked every connection, else in the next.
+        self._round = list(self._next)
+        heapq.heapify(self._round)
+        self._working, self._next = self._next, {}
+        try:
+            while self._round:
+                self._pumping = heapq.heappop(self._round)
+                connection = self._working.pop(self._pumping)
+                if connection._pump():
+                    moved = True
+                    # Moving bytes may have left more to move.
+                    self._wakeConnection(connection)
+        finally:
+            self._next.update(self._working)
+            self._working, self._round, self._pumping = {}, [], None
+        return moved
+
+    def _wakeConnection(self, connection: Connection) -> None:
+        """
+        Queue ``connection`` for pumping: it has something to deliver.
+        """
+        number = connection.number
+        if not connection.open or number in self._working or number in self._next:
+            return
+        if self._pumping is not None and number > self._pumping:
+            heapq.heappush(self._round, number)
+            self._working[number] = connection
+        else:
+            self._next[number] = connection
 
     def _neverSettlesMessage(self) -> str:
         # Name only the connections still talking: in a test with many open
@@ -642,6 +662,7 @@ class FakeReactor:
             _orClosing(client),
             _orClosing(server),
             onClientLost=onClientLost,
+            onWork=self._wakeConnection,
         )
 
     def _startConnection(self, connection: Connection) -> None:

@@ -932,3 +932,114 @@ class CoreTests(SynchronousTestCase):
         run() is not supported: a test drives the reactor itself.
         """
         self.assertRaises(NotImplementedError, FakeReactor().run)
+
+
+class _Relay(Recorder):
+    """
+    Writes what it receives to the protocol in ``target``, on another
+    connection.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: list[Recorder] = []
+
+    def onData(self, data: bytes) -> None:
+        self.target[0].write(data)
+
+
+class WorkTests(SynchronousTestCase):
+    """
+    flush() pumps only the connections with something to deliver; whatever
+    gives a connection work gets it pumped, however many others sit idle.
+    """
+
+    def _pairs(self, reactor: FakeReactor, count: int) -> list[Connection]:
+        log: list[tuple[str, object]] = []
+        reactor.listenTCP(80, RecorderFactory(Recorder, "server", log))
+        for _ in range(count):
+            reactor.connectTCP(
+                "127.0.0.1", 80, RecorderFactory(Recorder, "client", log)
+            )
+        reactor.flush()
+        return reactor.connections
+
+    def test_writeAmongIdleConnections(self) -> None:
+        """
+        A write on one of many idle connections, made by a timer, arrives
+        in the advance that ran the timer.
+        """
+        reactor = FakeReactor()
+        connections = self._pairs(reactor, 50)
+        client = connections[37].client
+        assert isinstance(client, Recorder)
+        reactor.callLater(3, client.write, b"late")
+        reactor.advance(5)
+        server = connections[37].server
+        assert isinstance(server, Recorder)
+        self.assertEqual(server.log[-1], ("server", b"late"))
+
+    def test_delayedBytesArriveOnTime(self) -> None:
+        """
+        Bytes held back by latency on one of many idle connections arrive
+        at their due time, with nothing else to wake that connection.
+        """
+        reactor = FakeReactor()
+        connections = self._pairs(reactor, 20)
+        connection = connections[5]
+        connection.latency = 2
+        client, server = connection.client, connection.server
+        assert isinstance(client, Recorder) and isinstance(server, Recorder)
+        arrived: list[float] = []
+        server.onData = lambda data: arrived.append(reactor.seconds())  # type: ignore[method-assign]
+        client.write(b"slow")
+        reactor.advance(1)
+        self.assertEqual(arrived, [])
+        reactor.advance(10)
+        self.assertEqual(arrived, [2.0])
+
+    def test_connectionsDeliverInTheOrderOpened(self) -> None:
+        """
+        In one delivery round, connections deliver in the order they were
+        opened, whatever order they were written to in.
+        """
+        reactor = FakeReactor()
+        connections = self._pairs(reactor, 3)
+        for connection in reversed(connections):
+            client = connection.client
+            assert isinstance(client, Recorder)
+            client.write(b"%d" % (connection.number,))
+        reactor.flush()
+        server = connections[0].server
+        assert isinstance(server, Recorder)
+        self.assertEqual(
+            [entry for entry in server.log if entry[1] not in ("made",)],
+            [("server", b"1"), ("server", b"2"), ("server", b"3")],
+        )
+
+    def test_deliveryWakesAnotherConnection(self) -> None:
+        """
+        A protocol that writes to another connection while receiving gets
+        those bytes delivered in the same flush, on an earlier connection as
+        on a later one.
+        """
+        reactor = FakeReactor()
+        log: list[tuple[str, object]] = []
+        reactor.listenTCP(80, RecorderFactory(_Relay, "relay", log))
+        reactor.listenTCP(81, RecorderFactory(Recorder, "end", log))
+        reactor.connectTCP("127.0.0.1", 81, RecorderFactory(Recorder, "first", log))
+        reactor.connectTCP("127.0.0.1", 80, RecorderFactory(Recorder, "second", log))
+        reactor.connectTCP("127.0.0.1", 81, RecorderFactory(Recorder, "third", log))
+        reactor.flush()
+        first, second, third = reactor.connections
+        sender, relay = second.client, second.server
+        assert isinstance(sender, Recorder) and isinstance(relay, _Relay)
+        for target in (first.client, third.client):
+            assert isinstance(target, Recorder)
+            relay.target = [target]
+            sender.write(b"via %d" % (target.transport.getHost().port,))  # type: ignore[union-attr]
+            reactor.flush()
+            end = first.server if target is first.client else third.server
+            assert isinstance(end, Recorder)
+            self.assertEqual(end.log[-1][0], "end")
+            self.assertTrue(end.data.startswith(b"via"), end.data)
