@@ -5,7 +5,16 @@ clock, inside trial's ``SynchronousTestCase``.
 Everything a test needs is importable from here::
 
     from twisted_wsfakes import Script, expectJSON, sendJSON, useFakeReactor
+
+The names whose modules import Autobahn (the scripted peers, and the
+reconnection tools that know them) load on first use, so code that only
+needs the clock or the reactor does not pay for Autobahn's import.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from .clock import Clock
 from .connection import Connection
@@ -33,18 +42,6 @@ from .matchers import (
     strict,
 )
 from .network import ConnectionAttempt, FakeReactor
-from .peers import ScriptedClient, ScriptedServer
-from .reconnect import (
-    EndpointAttempt,
-    FakeEndpoint,
-    ListenerSwitch,
-    assertFollowsPolicy,
-    assertRetryDelays,
-    attemptTimes,
-    describeAttempts,
-    outage,
-    retryDelays,
-)
 from .script import (
     Message,
     Script,
@@ -70,6 +67,54 @@ from .script import (
 from .testcase import WebSocketTestCase, useFakeReactor
 from .transcript import IncompleteLine, Transcript
 from .transcriptfile import TranscriptWriter
+
+if TYPE_CHECKING:
+    from .peers import ScriptedClient, ScriptedServer
+    from .reconnect import (
+        EndpointAttempt,
+        FakeEndpoint,
+        ListenerSwitch,
+        assertFollowsPolicy,
+        assertRetryDelays,
+        attemptTimes,
+        describeAttempts,
+        outage,
+        retryDelays,
+    )
+
+#: Public names whose modules import Autobahn, and the module of each.
+_LAZY = {
+    "ScriptedClient": "peers",
+    "ScriptedServer": "peers",
+    "EndpointAttempt": "reconnect",
+    "FakeEndpoint": "reconnect",
+    "ListenerSwitch": "reconnect",
+    "assertFollowsPolicy": "reconnect",
+    "assertRetryDelays": "reconnect",
+    "attemptTimes": "reconnect",
+    "describeAttempts": "reconnect",
+    "outage": "reconnect",
+    "retryDelays": "reconnect",
+}
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which see the imports above instead (a
+    # module __getattr__ would make them accept any name at all).
+
+    def __getattr__(name: str) -> object:
+        """
+        Import a name of ``_LAZY`` on first use (PEP 562).
+        """
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "ANY",
