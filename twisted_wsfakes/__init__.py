@@ -18,10 +18,15 @@ from typing import TYPE_CHECKING
 
 from .clock import Clock
 from .connection import Connection
+from .deferredmock import PENDING, CallState, DeferredCall, DeferredMock, returnOnce
+from .dominoes import Dominoes, DominoState
 from .errors import (
+    CallAlreadySettled,
+    DominoesNotDone,
     IncompleteTranscriptWarning,
     LeftoverError,
     NeverSettles,
+    NoSuchDomino,
     NotJSONError,
     PatternError,
     ScriptError,
@@ -118,10 +123,18 @@ if not TYPE_CHECKING:
 
 __all__ = [
     "ANY",
+    "PENDING",
+    "CallAlreadySettled",
+    "CallState",
     "Clock",
     "Connection",
     "ConnectionAttempt",
+    "DeferredCall",
+    "DeferredMock",
     "Difference",
+    "DominoState",
+    "Dominoes",
+    "DominoesNotDone",
     "EndpointAttempt",
     "FakeEndpoint",
     "FakeReactor",
@@ -132,6 +145,7 @@ __all__ = [
     "Matcher",
     "Message",
     "NeverSettles",
+    "NoSuchDomino",
     "NotJSONError",
     "PatternError",
     "Script",
@@ -169,6 +183,7 @@ __all__ = [
     "repeat",
     "reply",
     "retryDelays",
+    "returnOnce",
     "sendBinary",
     "sendJSON",
     "sendText",

@@ -171,3 +171,25 @@ class ScriptMismatch(WsFakesError, FailTest):
     connection, which step, what was expected and what came, where they
     differ, and the transcript up to that point.
     """
+
+
+class DominoesNotDone(WsFakesError, FailTest):
+    """
+    A `Dominoes` set did not fall as the test meant it to: some dominoes
+    were never asked for, asked for but never reached, or asked for twice.
+    The message lists each by index.
+    """
+
+
+class NoSuchDomino(WsFakesError, IndexError):
+    """
+    A test asked a `Dominoes` set for an index outside ``1..expected``.
+    """
+
+
+class CallAlreadySettled(WsFakesError, RuntimeError):
+    """
+    A test tried to settle (``succeed`` or ``fail``) a `DeferredMock` call
+    whose Deferred already has a result.  The message names the call and
+    how it was settled.
+    """

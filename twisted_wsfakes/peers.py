@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from textwrap import indent
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -25,8 +25,10 @@ from autobahn.websocket.types import (
     ConnectionResponse,
 )
 from autobahn.websocket.util import parse_url
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress, IDelayedCall
 from twisted.internet.protocol import Protocol
+from twisted.python.failure import Failure
 
 from .connection import Connection
 from .errors import ScriptMismatch
@@ -89,7 +91,7 @@ class _Run:
         self.inbox: deque[tuple[int, Message]] = deque()
         self.received = 0
         self.unmet: list[Any] | None = None
-        self.waiting: Literal["timer", "pong"] | None = None
+        self.waiting: Literal["timer", "pong", "reply"] | None = None
         self.timer: IDelayedCall | None = None
         self.mismatch: ScriptMismatch | None = None
         self.ended: str | None = None
@@ -272,29 +274,91 @@ class _Run:
             )
             return False
         if isinstance(step, Reply) and not self._reply(
-            position, step, message, sequence
+            position, step, message, sequence, advance=True
         ):
             return False
         self.cursor += 1
         return True
 
     def _reply(
-        self, position: ScriptPosition, step: Reply, message: Message, sequence: int
+        self,
+        position: ScriptPosition,
+        step: Reply,
+        message: Message,
+        sequence: int,
+        advance: bool,
+    ) -> bool:
+        """
+        Answer ``message`` with what ``step.fn`` returns; say whether the
+        script can go on at once.
+
+        A Deferred or coroutine from ``fn`` holds the script until it
+        settles; then the answer is sent and, when ``advance``, the cursor
+        moves past the step (a group member leaves that to its group).
+        """
+        try:
+            result = step.fn(message)
+        except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
+            self._replyFailed(position, message, sequence, f"raised {_raised(e)}")
+            return False
+        later = _later(result)
+        if later is None:
+            return self._answer(position, step, message, sequence, result)
+        self.waiting = "reply"
+        later.addBoth(self._answerLater, position, step, message, sequence, advance)
+        return False
+
+    def _answerLater(
+        self,
+        result: object,
+        position: ScriptPosition,
+        step: Reply,
+        message: Message,
+        sequence: int,
+        advance: bool,
+    ) -> None:
+        self.waiting = None
+        if self.ended is not None or self.mismatch is not None:
+            # The connection ended meanwhile: the step stays unconsumed and
+            # the unfinished script is reported as such.
+            return
+        if isinstance(result, Failure):
+            error = cast(BaseException, result.value)
+            why = f"returned a Deferred that failed with {_raised(error)}"
+            self._replyFailed(position, message, sequence, why)
+            return
+        if self._answer(position, step, message, sequence, result):
+            if advance:
+                self.cursor += 1
+            self.play()
+
+    def _answer(
+        self,
+        position: ScriptPosition,
+        step: Reply,
+        message: Message,
+        sequence: int,
+        result: object,
     ) -> bool:
         try:
-            answer = step.sendStepFor(step.fn(message))
+            answer = step.sendStepFor(result)
         except Exception as e:  # noqa: BLE001 - any error in it is the test's to see
-            self.fail(
-                position,
-                _describeMessage(message),
-                [],
-                problem=f"the reply function raised {_raised(e)}",
-                sequence=sequence,
-            )
+            self._replyFailed(position, message, sequence, f"raised {_raised(e)}")
             return False
         if answer is not None:
             self.protocol.sendMessage(answer.payload, isBinary=answer.isBinary)
         return True
+
+    def _replyFailed(
+        self, position: ScriptPosition, message: Message, sequence: int, what: str
+    ) -> None:
+        self.fail(
+            position,
+            _describeMessage(message),
+            [],
+            problem=f"the reply function {what}",
+            sequence=sequence,
+        )
 
     def _playGroup(self, position: ScriptPosition, group: InAnyOrder) -> bool:
         if self.unmet is None:
@@ -327,7 +391,7 @@ class _Run:
                     member = attrs.evolve(
                         position, step=step, member=group.expectations.index(step)
                     )
-                    return self._reply(member, step, message, sequence)
+                    return self._reply(member, step, message, sequence, advance=False)
                 return True
             tried.append((step, differences))
         problem = "no expectation still waiting in the group accepts it:\n" + "\n".join(
@@ -838,7 +902,19 @@ def _describeStep(step: Any) -> str:
     return repr(step)
 
 
-def _raised(error: Exception) -> str:
+def _later(result: object) -> Deferred[Any] | None:
+    """
+    The Deferred a reply function's result stands for: itself, or its
+    coroutine run with ``Deferred.fromCoroutine``; ``None`` for a value.
+    """
+    if isinstance(result, Deferred):
+        return result
+    if isinstance(result, Coroutine):
+        return Deferred.fromCoroutine(result)
+    return None
+
+
+def _raised(error: BaseException) -> str:
     """
     Say what ``error`` was, with its traceback, for a report.
     """

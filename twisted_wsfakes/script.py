@@ -1098,9 +1098,13 @@ class Reply(Step):
     one) as a `Message` and call ``check(message)``; differences are a
     mismatch and ``fn`` is not called.  Otherwise call ``fn(message)`` and
     send ``sendStepFor(result)`` as that step says, or nothing for ``None``.
-    An exception from ``fn`` (a ``NotJSONError`` included) or from
-    ``sendStepFor`` is recorded as this step's failure, with its traceback,
-    and ends the connection as a mismatch does.
+    When ``fn`` returns a Deferred (or a coroutine, run with
+    ``Deferred.fromCoroutine``) the script holds here until it fires, then
+    sends what it fired with; messages arriving meanwhile wait in the inbox.
+    An exception from ``fn`` (a ``NotJSONError`` included), a failure of its
+    Deferred, or an exception from ``sendStepFor`` is recorded as this
+    step's failure, with its traceback, and ends the connection as a
+    mismatch does.
 
     :ivar fn: called with the `Message`.
     :ivar expect: the ``expect`` argument as given (a step, or a frozen bare
@@ -1209,7 +1213,14 @@ def reply(fn: Callable[[Message], object], expect: object = None) -> Reply:
 
     ``fn`` gets a `Message` and returns ``str`` (sent as text), ``bytes``
     (binary), a ``dict``/``list``/number/``bool`` (JSON text) or ``None``
-    (nothing).
+    (nothing); or a Deferred or coroutine giving one of those later, which
+    the script waits for before its next step::
+
+        async def quote(message):
+            price = await prices.get(message.json()["symbol"])  # a DeferredMock, say
+            return {"price": price}
+
+        reply(quote, expect={"op": "quote", "symbol": ANY})
 
     :param fn: the function.
     :param expect: what the message must match first: an expect step, or a

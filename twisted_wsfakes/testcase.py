@@ -9,6 +9,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from .errors import LeftoverError, ScriptMismatch
 from .network import FakeReactor
+from .running import RunningTest, enterTest
 from .websocket import bindTxaio
 
 
@@ -66,6 +67,9 @@ def useFakeReactor(
 
     testCase.addCleanup(checkLeftovers)
     testCase.addCleanup(checkScripts)
+    # Dominoes and DeferredMocks made during the test find the reactor and
+    # register their checks here; theirs run before the ones above.
+    testCase.addCleanup(enterTest(RunningTest(testCase.addCleanup, reactor)))
     return reactor
 
 

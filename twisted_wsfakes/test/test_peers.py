@@ -21,6 +21,7 @@ from typing import Any, cast
 from autobahn.twisted.websocket import connectWS, listenWS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
@@ -30,6 +31,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from .. import (
     ANY,
+    DeferredMock,
     FakeReactor,
     Message,
     Script,
@@ -1918,3 +1920,92 @@ class PumpPropertyTests(SynchronousTestCase):
         finally:
             restore()
         self.assertEqual(self.flushLoggedErrors(), [])
+
+
+class LaterReplyTests(_PeerTestCase):
+    """
+    A reply function may answer later, through a Deferred or a coroutine.
+    """
+
+    def test_deferredHoldsScript(self) -> None:
+        """
+        A reply function's Deferred holds the script: the answer, and the
+        steps after it, go out when it fires; messages arriving meanwhile
+        wait for their step.
+        """
+        answer: Deferred[object] = Deferred()
+        server = self.serve(
+            Script(reply(lambda m: answer), sendText("after"), expectText("second"))
+        )
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "first", "second")
+        self.assertEqual(_messages(client), [])
+        answer.callback({"ok": True})
+        self.reactor.flush()
+        self.assertEqual(_messages(client), ['{"ok": true}', "after"])
+        server.assertDone()
+
+    def test_coroutine(self) -> None:
+        """
+        An ``async def`` reply function is run with
+        ``Deferred.fromCoroutine`` and may wait on Deferreds, a
+        ``DeferredMock``'s among them.
+        """
+        prices = DeferredMock()
+
+        async def quote(message: Message) -> object:
+            price = await prices(message.json()["symbol"])
+            return {"symbol": message.json()["symbol"], "price": price}
+
+        server = self.serve(Script(reply(quote, expect={"symbol": ANY})))
+        client = _connect(self.reactor)
+        _send(self.reactor, client, '{"symbol": "BTC"}')
+        prices.assertCalledOnceWith("BTC")
+        self.assertEqual(_messages(client), [])
+        prices.calls[0].succeed(100.5)
+        self.reactor.flush()
+        self.assertEqual(
+            [json.loads(m) for m in _messages(client)],
+            [{"symbol": "BTC", "price": approx(100.5)}],
+        )
+        server.assertDone()
+
+    def test_insideGroup(self) -> None:
+        """
+        A later reply inside ``inAnyOrder`` holds the group until it
+        answers; the group then takes the rest.
+        """
+        answer: Deferred[object] = Deferred()
+        server = self.serve(
+            Script(inAnyOrder(reply(lambda m: answer, expect="a"), expectText("b")))
+        )
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "a", "b")
+        answer.callback("A")
+        self.reactor.flush()
+        self.assertEqual(_messages(client), ["A"])
+        server.assertDone()
+
+    def test_failedDeferredReported(self) -> None:
+        """
+        A reply Deferred that fails is the step's failure, with what it
+        failed with.
+        """
+        server = self.serve(Script(reply(lambda m: fail(KeyError("symbol")))))
+        client = _connect(self.reactor)
+        _send(self.reactor, client, "hello")
+        self.assertEqual(self.closedOf(client).code, 1011)
+        self.assertIn(
+            "the reply function returned a Deferred that failed with "
+            "KeyError: 'symbol'",
+            _report(self, server),
+        )
+
+    def test_neverFiresIsUnfinished(self) -> None:
+        """
+        A reply Deferred that never fires leaves the script unfinished at
+        that step.
+        """
+        server = self.serve(Script(reply(lambda m: Deferred())))
+        _send(self.reactor, _connect(self.reactor), "hello")
+        self.assertIn("the script stopped at step 1 of 1", _report(self, server))
