@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from twisted.trial.unittest import FailTest
 
+from .printable import printable
+
 
 class WsFakesError(Exception):
     """
@@ -73,7 +75,8 @@ class TranscriptError(WsFakesError, ValueError):
         where = f"{path}, line {line}"
         if field is not None:
             where += f', field "{field}"'
-        super().__init__(f"{where}: {problem}")
+        # The field and the problem may quote anything the file holds.
+        super().__init__(printable(f"{where}: {problem}"))
         self.path = path
         self.line = line
         self.field = field

@@ -86,6 +86,7 @@ def _checkBytes(instance: object, attribute: attrs.Attribute[Any], value: Any) -
 
 
 def _checkUTF8(what: str, value: str | bytes) -> None:
+    # Only text UTF-8 can encode (no lone surrogates) can be saved to a file.
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -93,6 +94,13 @@ def _checkUTF8(what: str, value: str | bytes) -> None:
             raise ValueError(f"{what} is not encodable as UTF-8: {e}") from None
     elif not isinstance(value, bytes):
         raise TypeError(f"{what} must be str or bytes, got {value!r}")
+
+
+def _checkString(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    what = f"{type(instance).__name__}.{attribute.name}"
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, got {value!r}")
+    _checkUTF8(what, value)
 
 
 def _toHeaders(headers: Iterable[Sequence[str]]) -> tuple[tuple[str, str], ...]:
@@ -106,6 +114,8 @@ def _toHeaders(headers: Iterable[Sequence[str]]) -> tuple[tuple[str, str], ...]:
             raise TypeError(
                 f"each header must be a (name, value) pair of str: {pair!r}"
             )
+        for part in pair:
+            _checkUTF8("a header", part)
         pairs.append((pair[0], pair[1]))
     return tuple(pairs)
 
@@ -177,8 +187,8 @@ class Request(Event):
 
     time: float = attrs.field(converter=_toTime)
     sender: Sender = attrs.field(validator=_checkSender)
-    method: str = attrs.field(validator=attrs.validators.instance_of(str))
-    path: str = attrs.field(validator=attrs.validators.instance_of(str))
+    method: str = attrs.field(validator=_checkString)
+    path: str = attrs.field(validator=_checkString)
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
 
     def header(self, name: str) -> str | None:
@@ -220,7 +230,7 @@ class Response(Event):
         if not 100 <= value <= 999:
             raise ValueError(f"Response.status must be 100 to 999, got {value!r}")
 
-    reason: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    reason: str = attrs.field(default="", validator=_checkString)
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
 
     def header(self, name: str) -> str | None:
@@ -429,6 +439,8 @@ def _toMetadata(metadata: Mapping[str, str]) -> Mapping[str, str]:
             raise TypeError(
                 f"transcript metadata maps str to str, got {key!r}: {value!r}"
             )
+        _checkUTF8("a metadata key", key)
+        _checkUTF8(f"metadata {key!r}", value)
     return MappingProxyType(dict(metadata))
 
 

@@ -18,6 +18,7 @@ import math
 import os
 import secrets
 import stat
+import sys
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -271,7 +272,22 @@ class _Line:
 
     def string(self, field: str) -> str:
         value: str = self.get(field, "a string", (str,))
+        self.unicode(field, value)
         return value
+
+    def unicode(self, field: str, text: str) -> None:
+        """
+        Refuse text that UTF-8 cannot encode, so what loads can be saved:
+        JSON's ``\\ud800`` escapes can spell half a surrogate pair.
+        """
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            self.fail(
+                field,
+                f"not valid Unicode: a lone surrogate U+{ord(text[e.start]):04X} "
+                f"at character {e.start + 1}",
+            )
 
     def integer(self, field: str, low: int, high: int) -> int:
         value: int = self.get(field, "an integer", (int,))
@@ -309,6 +325,8 @@ class _Line:
                     f"{field}[{index}]",
                     f"expected a [name, value] pair of strings, got {_typeName(pair)}",
                 )
+            for part in pair:
+                self.unicode(f"{field}[{index}]", part)
         return tuple((name, value) for name, value in pairs)
 
     def done(self) -> None:
@@ -422,6 +440,8 @@ def _readHeader(line: _Line) -> Mapping[str, str]:
                 line.fail(
                     f"metadata.{key}", f"expected a string, got {_typeName(value)}"
                 )
+            line.unicode(f"metadata.{key}", key)
+            line.unicode(f"metadata.{key}", value)
             metadata[key] = value
     line.done()
     return metadata
@@ -473,9 +493,15 @@ def _parse(path: str, number: int, text: str) -> dict[str, Any]:
         ) from None
     except json.JSONDecodeError:
         raise
-    except ValueError as e:
+    except ValueError:
         # Python refuses to read integers of thousands of digits.
-        raise TranscriptError(path, number, None, f"not readable JSON ({e})") from None
+        raise TranscriptError(
+            path,
+            number,
+            None,
+            "not readable: an integer of more than "
+            f"{sys.get_int_max_str_digits():,} digits",
+        ) from None
     if not isinstance(value, dict):
         raise TranscriptError(
             path, number, None, f"expected a JSON object, got {_typeName(value)}"

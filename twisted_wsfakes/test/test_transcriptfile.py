@@ -10,6 +10,8 @@ import stat
 import warnings
 from typing import ClassVar
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_wsfakes import transcriptfile
@@ -463,6 +465,22 @@ class FileTests(SynchronousTestCase):
         self.assertRaises(ValueError, Response, 0, "server", 1000)
         self.assertRaises(TypeError, Response, 0, "server", True)
 
+    def test_unsavableTextRefused(self) -> None:
+        """
+        Text UTF-8 cannot encode (a lone surrogate) is refused when an event
+        or a transcript is built, wherever it is, so what exists can be
+        saved.
+        """
+        bad = "\ud800"
+        self.assertRaises(ValueError, Request, 0, "client", "GET", "/" + bad)
+        self.assertRaises(ValueError, Request, 0, "client", bad, "/")
+        self.assertRaises(ValueError, Request, 0, "client", "GET", "/", [("X", bad)])
+        self.assertRaises(ValueError, Response, 0, "server", 400, bad)
+        self.assertRaises(ValueError, TextMessage, 0, "server", bad)
+        self.assertRaises(ValueError, Close, 0, "server", 1000, bad)
+        self.assertRaises(ValueError, Transcript, [], metadata={"url": bad})
+        self.assertRaises(ValueError, Transcript, [], metadata={bad: "x"})
+
     def test_unexpectedField(self) -> None:
         """
         A field this kind does not have is reported, not dropped.
@@ -750,3 +768,236 @@ class AtomicSaveTests(SynchronousTestCase):
         _allKinds().save(link)
         self.assertTrue(os.path.islink(link))
         self.assertEqual(Transcript.load(target), _allKinds())
+
+
+_JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+# Text that JSON can spell but UTF-8 cannot encode: lone surrogates.
+_SURROGATE_TEXT = st.lists(
+    st.sampled_from(["a", "é", "\ud800", "\udfff", "\n", "\x1b"]), max_size=6
+).map("".join)
+_FIELDS = [
+    *("time", "sender", "kind", "text", "base64", "code", "reason"),
+    *("reasonBase64", "compressed", "method", "path", "status", "headers"),
+    *("format", "version", "metadata"),
+]
+# Stands for an integer of 5,000 digits, spliced in after json.dumps:
+# hypothesis itself cannot print one.
+_HUGE = "<huge integer>"
+
+
+_TEXT = st.text(max_size=6) | _SURROGATE_TEXT
+_HEADERS = st.lists(st.lists(_TEXT, min_size=2, max_size=2), max_size=2)
+_BASE64 = st.sampled_from(["", "AAE=", "a!", "AA"])
+_KIND_FIELDS: dict[str, dict[str, st.SearchStrategy[object]]] = {
+    "request": {"method": _TEXT, "path": _TEXT, "headers": _HEADERS},
+    "response": {
+        "status": st.integers(0, 1000),
+        "reason": _TEXT,
+        "headers": _HEADERS,
+    },
+    "text": {"text": _TEXT},
+    "binary": {"base64": _BASE64},
+    "close": {"code": st.none() | st.integers(-1, 70000), "reason": _TEXT},
+    "pong": {"base64": _BASE64},
+    "dropped": {},
+}
+
+
+def _eventLine(kind: str) -> st.SearchStrategy[dict[str, object]]:
+    return st.fixed_dictionaries(
+        {
+            "time": st.floats(0, 10) | st.integers(0, 10),
+            "sender": st.sampled_from(["client", "server", None]),
+            "kind": st.just(kind),
+            **_KIND_FIELDS[kind],
+        }
+    )
+
+
+def _eventLines() -> st.SearchStrategy[dict[str, object]]:
+    """
+    Event lines near the valid ones: each kind with its fields, holding
+    surrogate text here and there, and now and then one field replaced by
+    any JSON, surrogate text or a huge integer.
+    """
+    odd = st.one_of(_JSON, _SURROGATE_TEXT, st.just(_HUGE))
+    replaced = st.dictionaries(st.sampled_from(_FIELDS), odd, max_size=1)
+    lines = st.sampled_from(sorted(_KIND_FIELDS)).flatmap(_eventLine)
+    return st.tuples(lines, replaced).map(lambda both: {**both[0], **both[1]})
+
+
+_fuzzSettings = settings(
+    deadline=None,
+    derandomize=True,
+    max_examples=80,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+class LoadFuzzTests(SynchronousTestCase):
+    """
+    Whatever a file holds, ``Transcript.load`` either returns a transcript
+    that saves and loads back equal, or raises `TranscriptError`.
+    """
+
+    def setUp(self) -> None:
+        self.directory = self.mktemp()
+        os.mkdir(self.directory)
+        self.path = os.path.join(self.directory, "fuzz.jsonl")
+        self.copy = os.path.join(self.directory, "copy.jsonl")
+        _allKinds().save(self.path)
+        with open(self.path, "rb") as file:
+            self.valid = file.read()
+
+    def _check(self, content: bytes) -> None:
+        """
+        Load ``content``: only TranscriptError may escape, and a transcript
+        that loads must survive a save and a load unchanged.
+        """
+        with open(self.path, "wb") as file:
+            file.write(content)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IncompleteTranscriptWarning)
+            try:
+                transcript = Transcript.load(self.path)
+            except TranscriptError as e:
+                self.assertEqual(e.path, self.path)
+                self.assertGreaterEqual(e.line, 1)
+                self.assertTrue(str(e).isprintable(), str(e))
+                return
+        if os.path.exists(self.copy):
+            os.remove(self.copy)
+        transcript.save(self.copy)
+        self.assertEqual(Transcript.load(self.copy), transcript)
+
+    @_fuzzSettings
+    @given(st.binary(max_size=300))
+    def test_randomBytes(self, data: bytes) -> None:
+        """
+        Random bytes, alone or after a valid header line.
+        """
+        self._check(data)
+        self._check(self.valid.split(b"\n")[0] + b"\n" + data)
+
+    @_fuzzSettings
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["delete", "insert", "replace", "duplicate"]),
+                st.integers(0, 2000),
+                st.integers(0, 40),
+                st.binary(min_size=1, max_size=8),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def test_mutatedValidFile(
+        self, mutations: list[tuple[str, int, int, bytes]]
+    ) -> None:
+        """
+        A valid file with bytes deleted, inserted, replaced or repeated.
+        """
+        content = self.valid
+        for how, start, length, data in mutations:
+            start %= len(content) + 1
+            end = start + length
+            if how == "delete":
+                content = content[:start] + content[end:]
+            elif how == "insert":
+                content = content[:start] + data + content[start:]
+            elif how == "replace":
+                content = content[:start] + data + content[start + len(data) :]
+            else:
+                content = content[:end] + content[start:end] + content[end:]
+        self._check(content)
+
+    @_fuzzSettings
+    @given(st.lists(_eventLines(), max_size=4), _JSON)
+    def test_eventLines(self, lines: list[dict[str, object]], metadata: object) -> None:
+        """
+        Event lines of real kinds with odd fields: wrong types, lone
+        surrogates in text, reasons, paths and headers, huge integers.
+        """
+        header = {"format": "twisted_wsfakes transcript", "version": 1}
+        for head in (header, {**header, "metadata": metadata}):
+            text = "\n".join(json.dumps(line) for line in [head, *lines])
+            text = text.replace(json.dumps(_HUGE), "9" * 5000)
+            self._check(text.encode("utf-8") + b"\n")
+
+    @_fuzzSettings
+    @given(
+        st.sampled_from(["[", '{"a": ', '[{"b": ']),
+        st.integers(min_value=1, max_value=200_000),
+        st.booleans(),
+    )
+    def test_deepNesting(self, opening: str, depth: int, cut: bool) -> None:
+        """
+        Lines nested up to 200,000 deep, whole or cut off.
+        """
+        line = (opening * depth).encode()
+        self._check(self.valid + line + (b"" if cut else b"\n"))
+        self._check(line + b"\n")
+
+    def test_knownEscapes(self) -> None:
+        """
+        The inputs that once escaped as other errors are TranscriptErrors
+        naming the line and the field.
+        """
+        header = json.dumps({"format": "twisted_wsfakes transcript", "version": 1})
+        event = '{"time": 0, "sender": "client", '
+        cases = [
+            (header + "\n" + "[" * 100_000, 2, None, "JSON nested too deeply"),
+            (
+                header.replace("1}", "1" * 5000 + "}"),
+                1,
+                None,
+                "an integer of more than 4,300 digits",
+            ),
+            (
+                header + "\n" + event + '"kind": "text", "text": "\\ud800"}',
+                2,
+                "text",
+                "lone surrogate U+D800",
+            ),
+            (
+                header
+                + "\n"
+                + event
+                + '"kind": "close", "code": 1000, "reason": "a\\ud800"}',
+                2,
+                "reason",
+                "lone surrogate U+D800 at character 2",
+            ),
+            (
+                header
+                + "\n"
+                + event
+                + '"kind": "request", "method": "GET", "path": "/\\udfff", '
+                '"headers": []}',
+                2,
+                "path",
+                "lone surrogate U+DFFF",
+            ),
+        ]
+        for text, line, field, problem in cases:
+            with open(self.path, "w", encoding="utf-8") as file:
+                file.write(text + "\n")
+            error = self.assertRaises(TranscriptError, Transcript.load, self.path)
+            self.assertEqual((error.line, error.field), (line, field))
+            self.assertIn(problem, error.problem)
