@@ -22,7 +22,9 @@ How bytes become events:
     deflate stream is broken) keeps its compressed bytes and is marked
     ``compressed=True``.
   - Bytes that are not websocket become `RawData`, never dropped: a stream
-    that does not start with an HTTP head, everything after a non-101
+    that does not start with an HTTP head or whose head is longer than 64
+    KiB (its blank line included, whether written at once or a byte at a
+    time), everything after a non-101
     response, and a direction's bytes from the first frame that breaks the
     framing rules onwards (reserved opcode, RSV2/RSV3, RSV1 on a control or
     continuation frame, an oversized or fragmented control frame, a
@@ -106,12 +108,18 @@ class WireEnd:
 _TOKEN_CHARS = frozenset(
     b"!#$%&'*+-.^_`|~0123456789" + bytes(range(65, 91)) + bytes(range(97, 123))
 )
+# Heads are parsed here rather than by h11: h11 reads a request only with a
+# Host header, a response only after the request it answers, and rewrites
+# folded header lines, while a transcript must show every head exactly as it
+# was sent, or keep its bytes as raw data.  Every pattern is one character
+# class per part, so matching is linear; header lines are split, not matched.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _REQUEST_LINE = re.compile(
     r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP/\d\.\d"
 )
 _STATUS_LINE = re.compile(r"HTTP/\d\.\d (\d{3})(?: ([^\r\n]*))?")
-_HEADER_LINE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*")
-# A head that grows this long without ending is not HTTP we would send.
+# A head longer than this, its blank line included, is not HTTP we would
+# send: its bytes are raw data, however they arrived.
 _MAX_HEAD = 64 * 1024
 _HEAD_END = b"\r\n\r\n"
 # RFC 7692: each compressed message lost this empty stored block's tail.
@@ -180,10 +188,10 @@ def _parseHead(
         return None
     headers = []
     for line in lines[1:]:
-        match = _HEADER_LINE.fullmatch(line)
-        if match is None:
+        name, colon, value = line.partition(":")
+        if not colon or not _TOKEN.fullmatch(name) or "\n" in value:
             return None
-        headers.append((match.group(1), match.group(2)))
+        headers.append((name, value.strip(" \t")))
     return start, tuple(headers)
 
 
@@ -273,16 +281,17 @@ class _WireParser:
         searchFrom = direction.searched
         direction.searched = len(buffer)
         if not direction.firstLineChecked:
-            lineEnd = buffer.find(b"\r\n", max(searchFrom - 1, 0))
+            lineEnd = buffer.find(b"\r\n", max(searchFrom - 1, 0), _MAX_HEAD)
             if lineEnd >= 0:
                 pattern = _REQUEST_LINE if client else _STATUS_LINE
                 if not pattern.fullmatch(buffer[:lineEnd].decode("latin-1")):
                     self._toRaw(direction, time)
                     return True
                 direction.firstLineChecked = True
-        end = buffer.find(_HEAD_END, max(searchFrom - len(_HEAD_END) + 1, 0))
+        # Only a blank line within the limit ends a head.
+        end = buffer.find(_HEAD_END, max(searchFrom - len(_HEAD_END) + 1, 0), _MAX_HEAD)
         if end < 0:
-            if len(buffer) > _MAX_HEAD:
+            if len(buffer) >= _MAX_HEAD:
                 self._toRaw(direction, time)
                 return True
             return False

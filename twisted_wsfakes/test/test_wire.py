@@ -770,6 +770,80 @@ class RawDataTests(SynchronousTestCase):
         )
 
 
+def _paddedHead(size: int) -> bytes:
+    """
+    A request head of exactly ``size`` bytes, its blank line included, most
+    of them spaces padding one header's value.
+    """
+    start = b"GET /v1 HTTP/1.1\r\nX-Pad: a"
+    end = b"b\r\n\r\n"
+    return start + b" " * (size - len(start) - len(end)) + end
+
+
+class HeadLimitTests(SynchronousTestCase):
+    """
+    Heads are read in linear time, up to 64 KiB however they arrive.
+    """
+
+    def _whole(self, head: bytes) -> tuple[Event, ...]:
+        return transcriptFromWire([WireData(0, "client", head)]).events
+
+    def _inPieces(self, head: bytes, size: int = 1) -> tuple[Event, ...]:
+        return transcriptFromWire(
+            [
+                WireData(0, "client", head[i : i + size])
+                for i in range(0, len(head), size)
+            ]
+        ).events
+
+    def test_paddedHeaderValue(self) -> None:
+        """
+        A header value padded with 64,000 spaces reads as the value with
+        the padding around it stripped and inside it kept, in one piece or
+        in many.
+        """
+        start = b"GET /v1 HTTP/1.1\r\nX-Pad:" + b" " * 32000 + b"a"
+        head = start + b" " * 32000 + b"b" + b"\t " * 10 + b"\r\nHost: x\r\n\r\n"
+        value = "a" + " " * 32000 + "b"
+        expected = Request(0, "client", "GET", "/v1", [("X-Pad", value), ("Host", "x")])
+        self.assertEqual(self._whole(head), (expected,))
+        self.assertEqual(self._inPieces(head, 97), (expected,))
+
+    def test_headAtTheLimit(self) -> None:
+        """
+        A head of exactly 64 KiB, blank line included, is a request, in one
+        piece or a byte at a time.
+        """
+        head = _paddedHead(64 * 1024)
+        for events in (self._whole(head), self._inPieces(head)):
+            (request,) = events
+            assert isinstance(request, Request)
+            self.assertEqual(request.header("X-Pad"), "a" + " " * 65505 + "b")
+
+    def test_headOverTheLimit(self) -> None:
+        """
+        A head one byte longer is raw data, in one piece or a byte at a
+        time, and so is what follows it.
+        """
+        head = _paddedHead(64 * 1024 + 1)
+        frame = _client(_TEXT, b"after")
+        self.assertEqual(
+            self._whole(head + frame), (RawData(0, "client", head + frame),)
+        )
+        self.assertEqual(self._inPieces(head), (RawData(0, "client", head),))
+
+    def test_lineFeedInValue(self) -> None:
+        """
+        A bare line feed inside a header line makes the head raw data, and so
+        does a folded (indented) header line.
+        """
+        for head in (
+            b"GET / HTTP/1.1\r\nX-A: a\nb\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",
+        ):
+            self.assertEqual(self._whole(head), (RawData(0, "client", head),))
+
+
 # A message to send, how to cut it into fragments, and whether to put a ping
 # between its first two fragments.
 _MESSAGES = st.tuples(
