@@ -72,6 +72,7 @@ from .script import (
 from .testcase import WebSocketTestCase, useFakeReactor
 from .transcript import IncompleteLine, Transcript
 from .transcriptfile import TranscriptWriter
+from .wire import Handshake
 
 if TYPE_CHECKING:
     from .peers import ScriptedClient, ScriptedServer
@@ -138,6 +139,7 @@ __all__ = [
     "EndpointAttempt",
     "FakeEndpoint",
     "FakeReactor",
+    "Handshake",
     "IncompleteLine",
     "IncompleteTranscriptWarning",
     "LeftoverError",

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from .errors import UnsupportedByFake
+from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 
 if TYPE_CHECKING:
     from .transcript import Transcript
@@ -312,16 +313,17 @@ class Connection:
         """
         Everything said on this connection so far, as websocket events.
         """
-        from .wire import WireData, WireEnd, transcriptFromWire
+        return transcriptFromWire(list(self._wireRecords()))
 
-        return transcriptFromWire(
-            [
-                WireData(time, cast(Side, what), detail)
-                if isinstance(detail, bytes)
-                else WireEnd(time, cast(Any, what), detail)
-                for time, what, detail in self._wire
-            ]
-        )
+    @property
+    def handshake(self) -> Handshake | None:
+        """
+        How the websocket opening handshake went, read from the bytes on the
+        wire (so whatever code spoke them): opened, refused with a status,
+        timed out, ...; ``None`` if the client sent no HTTP request, as on a
+        connection that is not a websocket's.
+        """
+        return handshakeFromWire(self._wireRecords())
 
     def __repr__(self) -> str:
         state = "open" if self.open else "closed"
@@ -467,6 +469,13 @@ class Connection:
 
     def _addressOf(self, side: Side) -> Address:
         return self._addresses[side]
+
+    def _wireRecords(self) -> Iterator[WireData | WireEnd]:
+        for time, what, detail in self._wire:
+            if isinstance(detail, bytes):
+                yield WireData(time, cast(Side, what), detail)
+            else:
+                yield WireEnd(time, cast(Any, what), detail)
 
     # Inner workings.
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from .peers import ScriptedClient, ScriptedServer
     from .script import Script
+    from .wire import Handshake
 
 _log = Logger()
 
@@ -77,6 +78,15 @@ class ConnectionAttempt:
     outcome: Outcome = "pending"
     tls: bool = False
     connection: Connection | None = attrs.field(default=None, repr=False)
+
+    @property
+    def handshake(self) -> Handshake | None:
+        """
+        How the websocket opening handshake went on the connection this
+        attempt made (see :class:`Handshake`); ``None`` if it made none, or
+        the client sent no HTTP request on it.
+        """
+        return None if self.connection is None else self.connection.handshake
 
 
 class _ReactorClock(Clock):

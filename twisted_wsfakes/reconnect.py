@@ -49,6 +49,7 @@ from .network import (
     _Listener,
 )
 from .peers import ScriptedServer
+from .wire import Handshake
 
 EndpointOutcome = Literal["pending", "connected", "failed", "cancelled"]
 SwitchState = Literal["down", "up"]
@@ -95,6 +96,15 @@ class EndpointAttempt:
     connection: Connection | None = attrs.field(default=None, repr=False)
     reason: Failure | None = attrs.field(default=None, repr=False)
     endTime: float | None = None
+
+    @property
+    def handshake(self) -> Handshake | None:
+        """
+        How the websocket opening handshake went on this attempt's
+        connection (see :class:`~twisted_wsfakes.Handshake`); ``None`` if it
+        has none, or the client sent no HTTP request on it.
+        """
+        return None if self.connection is None else self.connection.handshake
 
     def succeed(self, to: ConnectTarget | None = None) -> None:
         """
@@ -186,9 +196,10 @@ class EndpointAttempt:
         """
         if self.outcome == "failed" and self.reason is not None:
             return f"failed ({type(self.reason.value).__name__})"
+        described = self.outcome + _handshakeNote(self.handshake)
         if self.outcome == "connected" and self.endTime is not None:
-            return f"connected, lost at {_number(self.endTime)}"
-        return self.outcome
+            return f"{described}, lost at {_number(self.endTime)}"
+        return described
 
     def _checkPending(self, action: str) -> None:
         if self.outcome == "pending":
@@ -653,10 +664,18 @@ def _outcomeOf(attempt: AnyAttempt) -> str:
     if isinstance(attempt, EndpointAttempt):
         return attempt._describe()
     outcome = f"{attempt.outcome} {attempt.host}:{attempt.port}"
+    outcome += _handshakeNote(attempt.handshake)
     connection = attempt.connection
     if connection is not None and "client" in connection.lostAt:
         outcome += f", lost at {_number(_closedAt(connection))}"
     return outcome
+
+
+def _handshakeNote(handshake: Handshake | None) -> str:
+    """
+    The websocket outcome of a connected attempt, to follow its outcome.
+    """
+    return "" if handshake is None else f", {handshake}"
 
 
 def _endTime(attempt: AnyAttempt) -> float:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import (
     Literal,
     TypeAlias,
@@ -498,3 +498,105 @@ def transcriptFromWire(records: Sequence[WireData | WireEnd]) -> Transcript:
     if records:
         parser.finish(records[-1].time)
     return Transcript(parser.events)
+
+
+# -- The opening handshake, read from the start of the wire log.
+
+
+HandshakeState: TypeAlias = Literal[
+    "waiting", "opened", "refused", "timed out", "lost", "garbled"
+]
+
+
+@attrs.frozen
+class Handshake:
+    """
+    How a connection's websocket opening handshake went, as the bytes on the
+    wire tell it, whatever code spoke them.
+
+    :ivar state: one of
+
+        - ``"waiting"``: the client sent its request and no answer has come;
+        - ``"opened"``: the server answered ``101 Switching Protocols``;
+        - ``"refused"``: the server answered with another status
+          (``status``), such as 429 or 503;
+        - ``"timed out"``: the client ended the connection with its request
+          unanswered, as Autobahn does when its opening handshake times out
+          (the wire cannot tell a timeout from another reason to give up);
+        - ``"lost"``: the server closed or aborted the connection, or the
+          network dropped it (``end`` says which), before any answer;
+        - ``"garbled"``: the server answered with bytes that are not an
+          HTTP response.
+    :ivar status: the HTTP status of the server's answer, if one came.
+    :ivar time: when it was settled: the time of the answer, or of the end
+        of the connection; ``None`` while waiting.
+    :ivar end: for ``"timed out"`` and ``"lost"``, how the connection ended:
+        ``"closed"``, ``"aborted"`` or ``"dropped"``.
+    """
+
+    state: HandshakeState
+    status: int | None = None
+    time: float | None = None
+    end: EndHow | None = None
+
+    def __str__(self) -> str:
+        """
+        Say it in a few words, for a table: ``handshake refused 429``.
+        """
+        if self.state == "opened":
+            return "opened"
+        if self.state == "refused":
+            return f"handshake refused {self.status}"
+        if self.state == "lost":
+            return (
+                "dropped before open"
+                if self.end == "dropped"
+                else f"server {self.end} before open"
+            )
+        if self.state == "garbled":
+            return "handshake answered with non-HTTP bytes"
+        return f"handshake {self.state}"
+
+
+def handshakeFromWire(records: Iterable[WireData | WireEnd]) -> Handshake | None:
+    """
+    Read how the opening handshake went from the start of a connection's
+    wire log, stopping at the server's answer.
+
+    :param records: the writes and the end of the connection, in order.
+    :returns: the handshake, or ``None`` if the client's bytes are not an
+        HTTP request to upgrade to websocket (or it has sent none): the
+        connection is not a websocket's.
+    """
+    parser = _WireParser()
+    client, server = parser._directions["client"], parser._directions["server"]
+    seen = 0
+    requested = False
+    for record in records:
+        parser.feed(record)
+        for event in parser.events[seen:]:
+            if not requested:
+                if not (isinstance(event, Request) and _asksUpgrade(event)):
+                    return None
+                requested = True
+            elif isinstance(event, Response):
+                state: HandshakeState = "opened" if event.status == 101 else "refused"
+                return Handshake(state, event.status, event.time)
+            elif isinstance(event, ConnectionEnd):
+                gaveUp = event.sender == "client"
+                state = "timed out" if gaveUp else "lost"
+                return Handshake(state, time=event.time, end=event.how)
+        seen = len(parser.events)
+        # Raw bytes wait in the parser until something else happens: read
+        # the state of each direction to know at once.
+        if not requested and (client.state == "raw" or server.buffer):
+            return None
+        if requested and server.state == "raw":
+            return Handshake("garbled", time=record.time)
+    return Handshake("waiting") if requested else None
+
+
+def _asksUpgrade(request: Request) -> bool:
+    return "websocket" in [
+        token.lower() for token in _commaList(request.header("Upgrade"))
+    ]

@@ -45,8 +45,9 @@ from ..reconnect import (
     outage,
     retryDelays,
 )
-from ..script import Script, expectText, sendText
+from ..script import Script, expectText, reject, sendText
 from ..testcase import useFakeReactor
+from ..wire import Handshake
 from ._autobahn import (
     URL,
     RecordingClientFactory,
@@ -1018,3 +1019,91 @@ class ComponentTests(SynchronousTestCase):
         self.reactor.advance(3)
         self.assertEqual(attemptTimes(endpoint.attempts), [0, 3])
         self.assertEqual(endpoint.attempts[1].outcome, "pending")
+
+
+class HandshakeInTableTests(SynchronousTestCase):
+    """
+    The attempt table shows the websocket outcome of each attempt that
+    reached TCP, read from the wire, so a reconnector that counts a refused
+    handshake as a success is visible at a glance.
+    """
+
+    def _threeAttempts(self) -> FakeReactor:
+        """
+        An Autobahn client with Twisted's reconnection meets a server that
+        refuses with 429, then one that never answers (the client's
+        5-second opening handshake timeout gives up), then one that opens.
+        """
+        reactor = useFakeReactor(self)
+        server = reactor.serveWebSocket(
+            URL, Script(reject(429, "Too Many Requests")), Script(expectText("hello"))
+        )
+        factory = _ReconnectingFactory(URL, reactor=reactor)
+        factory.protocol = _GreetingReconnector
+        factory.setProtocolOptions(openHandshakeTimeout=5)
+        factory.clock = reactor  # type: ignore[assignment]
+        factory.jitter = 0
+        factory.factor = 2
+        connectWS(factory)
+        reactor.flush()
+        server.hangNext()
+        reactor.advance(60)
+        factory.stopTrying()
+        return reactor
+
+    def test_attemptsKnowTheHandshake(self) -> None:
+        """
+        Each attempt's ``handshake`` says what the server answered, when.
+        """
+        reactor = self._threeAttempts()
+        self.assertEqual(
+            [attempt.handshake for attempt in reactor.attempts],
+            [
+                Handshake("refused", status=429, time=0),
+                Handshake("timed out", time=6, end="aborted"),
+                Handshake("opened", status=101, time=8),
+            ],
+        )
+
+    def test_tableShowsTheHandshake(self) -> None:
+        """
+        ``describeAttempts`` shows the refusal, the timeout and the opening
+        after each attempt's TCP outcome.
+        """
+        reactor = self._threeAttempts()
+        self.assertEqual(
+            describeAttempts(reactor.attempts),
+            "  #  time  outcome"
+            "                                                            delay\n"
+            "  0  0     connected feed.example.com:9000,"
+            " handshake refused 429, lost at 0  -\n"
+            "  1  1     connected feed.example.com:9000,"
+            " handshake timed out, lost at 6    1\n"
+            "  2  8     connected feed.example.com:9000, opened"
+            "                            7",
+        )
+
+    def test_mismatchReportShowsTheHandshake(self) -> None:
+        """
+        The table in an ``assertRetryDelays`` failure shows the handshakes
+        too.
+        """
+        reactor = self._threeAttempts()
+        failure = self.assertRaises(
+            RetryMismatch, assertRetryDelays, reactor.attempts, [1, 1]
+        )
+        self.assertIn(
+            "  0  0     connected feed.example.com:9000,"
+            " handshake refused 429, lost at 0  -      -\n",
+            str(failure),
+        )
+
+
+class _GreetingReconnector(_ReconnectingClient):
+    """
+    Says hello once the websocket is open, and resets its back-off then.
+    """
+
+    def onOpen(self) -> None:
+        super().onOpen()
+        self.sendMessage(b"hello")

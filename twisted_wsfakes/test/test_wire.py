@@ -28,7 +28,13 @@ from twisted_wsfakes.transcript import (
     TextMessage,
     Transcript,
 )
-from twisted_wsfakes.wire import WireData, WireEnd, transcriptFromWire
+from twisted_wsfakes.wire import (
+    Handshake,
+    WireData,
+    WireEnd,
+    handshakeFromWire,
+    transcriptFromWire,
+)
 
 _KEY = b"\x37\xfa\x21\x3d"
 
@@ -968,3 +974,122 @@ class SplitPropertyTests(SynchronousTestCase):
             b"".join(event.data for event in events if isinstance(event, RawData)),
             stream if not any(isinstance(event, Request) for event in events) else b"",
         )
+
+
+class HandshakeFromWireTests(SynchronousTestCase):
+    """
+    ``handshakeFromWire`` reads how the opening handshake went from the
+    start of a wire log.
+    """
+
+    def test_opened(self) -> None:
+        """
+        A 101 answer opens it, at the answer's time; frames after it are
+        not read.
+        """
+        records = [
+            WireData(1.0, "client", _request()),
+            WireData(1.5, "server", _response() + _server(_TEXT, b"hi")),
+            WireData(2.0, "client", b"\xff" * 10),
+        ]
+        self.assertEqual(handshakeFromWire(records), Handshake("opened", 101, 1.5))
+
+    def test_refused(self) -> None:
+        """
+        Another status refuses it, with that status, even when the head
+        arrives in pieces.
+        """
+        response = _response(429, "Too Many Requests", ())
+        records: list[WireData | WireEnd] = [WireData(0.0, "client", _request())]
+        records += [
+            WireData(0.25, "server", piece) for piece in _chunks(response, [3, 20])
+        ]
+        records.append(WireEnd(0.25, "closed", "server"))
+        handshake = handshakeFromWire(records)
+        self.assertEqual(handshake, Handshake("refused", 429, 0.25))
+        self.assertEqual(str(handshake), "handshake refused 429")
+
+    def test_clientGaveUp(self) -> None:
+        """
+        The client ending the connection with its request unanswered is a
+        timeout.
+        """
+        records: list[WireData | WireEnd] = [
+            WireData(0.0, "client", _request()),
+            WireData(4.0, "server", b"HTTP/1.1 10"),
+            WireEnd(5.0, "aborted", "client"),
+        ]
+        handshake = handshakeFromWire(records)
+        self.assertEqual(handshake, Handshake("timed out", time=5.0, end="aborted"))
+        self.assertEqual(str(handshake), "handshake timed out")
+
+    def test_lost(self) -> None:
+        """
+        The server closing, or the network dropping, the connection before
+        an answer loses it, and says how.
+        """
+        request = WireData(0.0, "client", _request())
+        closed = handshakeFromWire([request, WireEnd(1.0, "closed", "server")])
+        dropped = handshakeFromWire([request, WireEnd(2.0, "dropped", None)])
+        self.assertEqual(closed, Handshake("lost", time=1.0, end="closed"))
+        self.assertEqual(
+            (str(closed), str(dropped)),
+            ("server closed before open", "dropped before open"),
+        )
+
+    def test_waiting(self) -> None:
+        """
+        A request with no answer yet on an open connection is waiting.
+        """
+        records = [WireData(0.0, "client", _request())]
+        self.assertEqual(handshakeFromWire(records), Handshake("waiting"))
+        self.assertEqual(str(Handshake("waiting")), "handshake waiting")
+
+    def test_garbled(self) -> None:
+        """
+        An answer that is not HTTP garbles it.
+        """
+        records = [
+            WireData(0.0, "client", _request()),
+            WireData(0.5, "server", b"SSH-2.0-OpenSSH\r\n"),
+        ]
+        handshake = handshakeFromWire(records)
+        self.assertEqual(handshake, Handshake("garbled", time=0.5))
+        self.assertEqual(str(handshake), "handshake answered with non-HTTP bytes")
+
+    def test_notWebSocket(self) -> None:
+        """
+        A connection whose client sends no HTTP request, or nothing at all,
+        has no handshake.
+        """
+        self.assertIsNone(handshakeFromWire([]))
+        self.assertIsNone(handshakeFromWire([WireData(0.0, "client", b"\x00\x01")]))
+        self.assertIsNone(
+            handshakeFromWire(
+                [
+                    WireData(0.0, "server", b"220 ready\r\n"),
+                    WireEnd(1, "closed", "client"),
+                ]
+            )
+        )
+
+    def test_serverSpokeFirst(self) -> None:
+        """
+        A server that answers before any request is not in a websocket
+        handshake, whole answer or not.
+        """
+        self.assertIsNone(
+            handshakeFromWire([WireData(0.0, "server", _response()), *_handshake()])
+        )
+        self.assertIsNone(handshakeFromWire([WireData(0.0, "server", b"HTTP/1.1")]))
+
+    def test_plainHTTP(self) -> None:
+        """
+        An HTTP request that does not ask to upgrade to websocket, and its
+        answer, are no websocket handshake.
+        """
+        records = [
+            WireData(0.0, "client", _request(headers=(("Host", "feed.example"),))),
+            WireData(0.0, "server", _response(200, "OK", ())),
+        ]
+        self.assertIsNone(handshakeFromWire(records))
