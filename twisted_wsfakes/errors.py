@@ -196,3 +196,33 @@ class CallAlreadySettled(WsFakesError, RuntimeError):
     whose Deferred already has a result.  The message names the call and
     how it was settled.
     """
+
+
+class RealReactorUsed(WsFakesError, FailTest):
+    """
+    Code under test called the real global reactor's time, network, thread
+    or process methods while the test ran on a fake reactor.
+
+    The call is refused (nothing is scheduled, bound or sent) and the test
+    fails at cleanup even if the code under test swallowed the exception.
+    The message names the caller's module and line, and the ``patch=`` that
+    points that module's ``reactor`` at the fake.
+    """
+
+
+class PatchTargetError(WsFakesError, ValueError):
+    """
+    ``useFakeReactor(patch=...)`` was given something it cannot patch: not a
+    list, an entry that is neither a module nor an importable dotted module
+    name, or a module that holds no module-level reference to the global
+    reactor (most likely a typo for another module).  The message names the
+    entry.
+    """
+
+
+class FakeReactorInUse(WsFakesError, RuntimeError):
+    """
+    A fake global reactor was put back while a fake installed after it was
+    still in use: installs must be undone last in first out, as trial's
+    cleanups undo them.
+    """

@@ -4,10 +4,13 @@ One call that gives a trial test a FakeReactor, and the checks after it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from twisted.internet.interfaces import IDelayedCall
 from twisted.trial.unittest import SynchronousTestCase
 
 from .errors import LeftoverError, ScriptMismatch
+from .globalreactor import PatchTarget, installGlobalReactor
 from .network import FakeReactor
 from .running import RunningTest, enterTest
 from .websocket import bindTxaio
@@ -16,17 +19,26 @@ from .websocket import bindTxaio
 def useFakeReactor(
     testCase: SynchronousTestCase,
     *,
+    patch: Iterable[PatchTarget] = (),
     checkPendingCalls: bool = False,
     checkOpenConnections: bool = False,
 ) -> FakeReactor:
     """
-    Build a :class:`FakeReactor` for one test, with Autobahn's timers on its
-    clock for the length of the test::
+    Build a :class:`FakeReactor` for one test, make it the global reactor
+    and put Autobahn's timers on its clock for the length of the test::
 
         class FeedTests(SynchronousTestCase):
             def test_connects(self):
-                reactor = useFakeReactor(self)
+                reactor = useFakeReactor(self, patch=["myapp.feed"])
                 ...
+
+    Until the test's cleanups end, ``twisted.internet.reactor`` is the fake
+    (code that imports the reactor inside a function runs on it), and the
+    modules in ``patch`` have their module-level ``reactor`` (any name bound
+    to the global reactor) pointed at it.  A call to the real reactor's
+    time, network, thread or process methods from the test's thread is
+    refused with :class:`~twisted_wsfakes.RealReactorUsed` and fails the
+    test at cleanup.  See :doc:`/wild`.
 
     At cleanup, every scripted server and client must have played its
     scripts to the end without a mismatch (the test fails with the report
@@ -38,10 +50,18 @@ def useFakeReactor(
     or ``False``, so a class or a single test can switch it on or off; when
     the attribute is missing or ``None``, the keyword decides:
 
+    :param patch: modules, or dotted module names, that hold the global
+        reactor at module level (``from twisted.internet import reactor`` at
+        their top).
     :param checkPendingCalls: fail if a delayed call is still pending.
     :param checkOpenConnections: fail if a connection is still open.
+    :raises PatchTargetError: if an entry of ``patch`` cannot be imported or
+        holds no reference to the global reactor.
     """
     reactor = FakeReactor()
+    # Registered first so that it runs last, after every other cleanup has
+    # had the fake as its global reactor.
+    testCase.addCleanup(installGlobalReactor(reactor, patch).uninstall)
     testCase.addCleanup(bindTxaio(reactor))
 
     def checkScripts() -> None:
@@ -116,12 +136,15 @@ class WebSocketTestCase(SynchronousTestCase):
 
     Set ``checkPendingCalls`` or ``checkOpenConnections`` to ``True`` on a
     subclass, or on ``self`` inside one test, to fail tests that leave
-    delayed calls or connections behind.
+    delayed calls or connections behind.  List in ``patchReactorIn`` the
+    modules whose module-level ``reactor`` must follow the fake (the
+    ``patch=`` of :func:`useFakeReactor`).
     """
 
     checkPendingCalls: bool | None = None
     checkOpenConnections: bool | None = None
+    patchReactorIn: Sequence[PatchTarget] = ()
 
     def setUp(self) -> None:
         super().setUp()
-        self.reactor = useFakeReactor(self)
+        self.reactor = useFakeReactor(self, patch=self.patchReactorIn)
