@@ -4,13 +4,14 @@ An in-memory TCP connection between two protocols, with faults.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from twisted.internet import error
-from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.interfaces import (
     IConsumer,
     IDelayedCall,
@@ -20,10 +21,11 @@ from twisted.internet.interfaces import (
     IPushProducer,
     IReactorTime,
     ITCPTransport,
+    ITransport,
 )
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import implementer, implementer_only
 
 from .errors import UnsupportedByFake
 from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from .transcript import Transcript
 
 Side = Literal["client", "server"]
-Address = IPv4Address | IPv6Address
+Address = IPv4Address | IPv6Address | UNIXAddress
 
 _log = Logger()
 
@@ -108,10 +110,11 @@ class _Transport:
             "(loseWriteConnection); use loseConnection()"
         )
 
-    def getPeer(self) -> Address:
+    # A UNIX socket's end reports a UNIXAddress: see _UNIXTransport.
+    def getPeer(self) -> Address:  # type: ignore[override]
         return self._connection._addressOf(_other(self._side))
 
-    def getHost(self) -> Address:
+    def getHost(self) -> Address:  # type: ignore[override]
         return self._connection._addressOf(self._side)
 
     def getTcpNoDelay(self) -> bool:
@@ -167,6 +170,14 @@ class _Transport:
         return f"<{self._side} transport of {self._connection!r}>"
 
 
+@implementer_only(ITransport, IConsumer, IPushProducer)
+class _UNIXTransport(_Transport):
+    """
+    One end of an in-memory UNIX socket connection: a transport, but not a
+    TCP one, so code that checks for ``ITCPTransport`` sees the difference.
+    """
+
+
 def _other(side: Side) -> Side:
     return "server" if side == "client" else "client"
 
@@ -214,8 +225,11 @@ class Connection:
         self.number = number
         self.client = client
         self.server = server
-        self.clientTransport = _Transport(self, "client")
-        self.serverTransport = _Transport(self, "server")
+        transport = (
+            _UNIXTransport if isinstance(serverAddress, UNIXAddress) else _Transport
+        )
+        self.clientTransport = transport(self, "client")
+        self.serverTransport = transport(self, "server")
         self.latency = 0.0
         self._clock = clock
         self._addresses = {"client": clientAddress, "server": serverAddress}
@@ -681,6 +695,8 @@ def _ignore(connection: Connection) -> None:
 
 
 def _hostPort(address: Address) -> str:
+    if isinstance(address, UNIXAddress):
+        return "unnamed" if address.name is None else os.fsdecode(address.name)
     if isinstance(address, IPv6Address):
         return f"[{address.host}]:{address.port}"
     return f"{address.host}:{address.port}"

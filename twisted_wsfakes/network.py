@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import errno
 import heapq
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 from twisted.internet import defer, error
 from twisted.internet.abstract import isIPAddress, isIPv6Address
-from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.base import BaseConnector, DelayedCall
 from twisted.internet.interfaces import (
     IAddress,
@@ -28,6 +29,7 @@ from twisted.internet.interfaces import (
     IReactorSSL,
     IReactorTCP,
     IReactorTime,
+    IReactorUNIX,
     IResolutionReceiver,
 )
 from twisted.internet.protocol import ClientFactory, P, Protocol
@@ -37,6 +39,7 @@ from zope.interface import implementer
 
 from .clock import Clock
 from .connection import Address, Connection, callLogged
+from .core import ReactorCore
 from .errors import NeverSettles
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled", "
 #: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
 #: which no real host uses.
 _TEST_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
-_WILDCARDS = ("", "0.0.0.0", "::")
+_IPV4_WILDCARDS = ("", "0.0.0.0")
 
 
 @attrs.define
@@ -63,8 +66,9 @@ class ConnectionAttempt:
     One outgoing connection attempt made through a :class:`FakeReactor`.
 
     :ivar time: the clock time of the attempt.
-    :ivar host: the host as the caller named it (a name or an address).
-    :ivar port: the port.
+    :ivar host: the host as the caller named it (a name or an address), or
+        the path of a ``connectUNIX``.
+    :ivar port: the port (0 for ``connectUNIX``).
     :ivar outcome: ``"pending"`` until it resolves, then ``"connected"``,
         ``"refused"``, ``"timed out"`` (toward a :meth:`~FakeReactor.blackhole`),
         ``"cancelled"`` or ``"failed"`` (the client factory raised).
@@ -191,6 +195,13 @@ class _Connector(BaseConnector):
         self.port = port
         self.tls = tls
         self._reactor = reactor
+        #: Whether ``stopConnecting()`` was called, as ``MemoryReactor``'s
+        #: connectors record it.
+        self.stoppedConnecting = False
+
+    def stopConnecting(self) -> None:
+        self.stoppedConnecting = True
+        super().stopConnecting()
 
     def _makeTransport(self) -> Any:
         pending = _PendingConnect(self._reactor, self)
@@ -201,6 +212,33 @@ class _Connector(BaseConnector):
     def getDestination(self) -> IAddress:
         return _address(self.host, self.port)
 
+    def _serverAddress(self) -> Address:
+        """
+        The address this connector reaches on the fake network.
+        """
+        return _address(self._reactor.addressOf(self.host), self.port)
+
+
+class _UNIXConnector(_Connector):
+    """
+    A connector to a UNIX socket path, in memory.
+    """
+
+    def __init__(
+        self,
+        reactor: FakeReactor,
+        path: str,
+        factory: ClientFactory[Any],
+        timeout: float,
+    ) -> None:
+        super().__init__(reactor, path, 0, factory, timeout, tls=False)
+
+    def getDestination(self) -> IAddress:
+        return UNIXAddress(self.host)
+
+    def _serverAddress(self) -> UNIXAddress:
+        return UNIXAddress(self.host)
+
 
 @implementer(IListeningPort)
 class _Listener:
@@ -209,7 +247,10 @@ class _Listener:
     """
 
     def __init__(
-        self, reactor: FakeReactor, address: Address, factory: IProtocolFactory
+        self,
+        reactor: FakeReactor,
+        address: Address,
+        factory: IProtocolFactory,
     ) -> None:
         self.reactor = reactor
         self.address = address
@@ -223,13 +264,12 @@ class _Listener:
         self.accepted: list[Connection] = []
 
     def startListening(self) -> None:
-        key = (self.address.host, self.address.port)
+        key = _routeKey(self.address)
         if key in self.reactor._listeners:
-            raise error.CannotListenError(
-                self.address.host,
-                self.address.port,
-                OSError(errno.EADDRINUSE, "Address already in use"),
-            )
+            inUse = OSError(errno.EADDRINUSE, "Address already in use")
+            if isinstance(self.address, UNIXAddress):
+                raise error.CannotListenError(None, _path(self.address), inUse)
+            raise error.CannotListenError(self.address.host, self.address.port, inUse)
         self.reactor._listeners[key] = self
         self.listening = True
         self.factory.doStart()
@@ -237,7 +277,7 @@ class _Listener:
     def stopListening(self) -> defer.Deferred[None]:
         if self.listening:
             self.listening = False
-            del self.reactor._listeners[(self.address.host, self.address.port)]
+            del self.reactor._listeners[_routeKey(self.address)]
             self.factory.doStop()
         return defer.succeed(None)
 
@@ -264,17 +304,18 @@ class _Listener:
         self.reactor.flush()
 
     def __repr__(self) -> str:
-        return f"<in-memory listener on {self.address.host}:{self.address.port}>"
+        return f"<in-memory listener on {_describeAddress(self.address)}>"
 
 
 @implementer(
     IReactorTime,
     IReactorTCP,
     IReactorSSL,
+    IReactorUNIX,
     IReactorPluggableNameResolver,
     IReactorCore,
 )
-class FakeReactor:
+class FakeReactor(ReactorCore):
     """
     A reactor for tests: fake time, and a network that lives in memory.
 
@@ -294,16 +335,37 @@ class FakeReactor:
     itself, and any other name to its own address in the TEST-NET ranges
     (192.0.2.1, 192.0.2.2, ...), the same one every time it is asked.
     ``listenTCP`` with an ``interface`` (an address or a name) listens for
-    that host only; without one, for every host.
+    that host only; without one, for every IPv4 host; with ``"::"``, for
+    every host, IPv6 or IPv4, as a dual-stack socket does.  ``listenUNIX``
+    and ``connectUNIX`` meet by path.
+
+    It is also a drop-in for Twisted's ``MemoryReactorClock``: it records
+    the calls made to it in the same lists, with the same tuple shapes
+    (while really connecting in memory), and has ``calls``, ``rightNow``,
+    ``triggers``, ``hasRun``, ``hasStopped`` and ``hasCrashed``.
 
     :ivar clock: the :class:`Clock` behind ``callLater`` and ``seconds``.
     :ivar attempts: every :class:`ConnectionAttempt`, in order.
     :ivar connections: every :class:`Connection` made, in the order opened.
     :ivar flushLimit: how many rounds :meth:`flush` makes before it decides
         the peers will never settle and raises :class:`NeverSettles`.
+    :ivar tcpClients: ``(host, port, factory, timeout, bindAddress)`` for
+        each ``connectTCP``.
+    :ivar tcpServers: ``(port, factory, backlog, interface)`` for each
+        ``listenTCP``.
+    :ivar sslClients: ``(host, port, factory, contextFactory, timeout,
+        bindAddress)`` for each ``connectSSL``.
+    :ivar sslServers: ``(port, factory, contextFactory, backlog,
+        interface)`` for each ``listenSSL``.
+    :ivar unixClients: ``(address, factory, timeout, checkPID)`` for each
+        ``connectUNIX``.
+    :ivar unixServers: ``(address, factory, backlog, mode, wantPID)`` for
+        each ``listenUNIX``.
+    :ivar connectors: the connector each ``connect*`` call returned.
     """
 
     def __init__(self, flushLimit: int = 10_000) -> None:
+        super().__init__()
         self.clock: Clock = _ReactorClock(self)
         self.attempts: list[ConnectionAttempt] = []
         self.connections: list[Connection] = []
@@ -318,8 +380,7 @@ class FakeReactor:
         # The number of the connection being pumped, during a round.
         self._pumping: int | None = None
         self.nameResolver: IHostnameResolver = _Resolver(self)
-        self.running = True
-        self._listeners: dict[tuple[str, int], _Listener] = {}
+        self._listeners: dict[tuple[str, str | int], _Listener] = {}
         self._pendingConnects: list[_PendingConnect] = []
         self._names: dict[str, str] = {"localhost": "127.0.0.1"}
         self._nextEphemeralPort = 50000
@@ -328,8 +389,17 @@ class FakeReactor:
         self._blackholes: set[tuple[str, int | None]] = set()
         # Scripted servers and clients, checked by useFakeReactor's cleanup.
         self._scriptedPeers: list[Any] = []
-        self._triggers: dict[int, tuple[str, str, Callable[..., Any], Any, Any]] = {}
-        self._nextTriggerID = 0
+        self.tcpClients: list[
+            tuple[str, int, ClientFactory[Any], float, tuple[str, int] | None]
+        ] = []
+        self.tcpServers: list[tuple[int, IProtocolFactory, int, str]] = []
+        self.sslClients: list[
+            tuple[str, int, ClientFactory[Any], Any, float, tuple[str, int] | None]
+        ] = []
+        self.sslServers: list[tuple[int, IProtocolFactory, Any, int, str]] = []
+        self.unixClients: list[tuple[str, ClientFactory[Any], float, int]] = []
+        self.unixServers: list[tuple[str, IProtocolFactory, int, int, int]] = []
+        self.connectors: list[IConnector] = []
 
     # Time.
 
@@ -343,6 +413,26 @@ class FakeReactor:
 
     def getDelayedCalls(self) -> Sequence[IDelayedCall]:
         return self.clock.getDelayedCalls()
+
+    @property
+    def calls(self) -> list[IDelayedCall]:
+        """
+        The pending delayed calls, earliest first, as on
+        ``MemoryReactorClock``.
+        """
+        return self.clock.calls
+
+    @property
+    def rightNow(self) -> float:
+        """
+        The clock's time, read and set, as on ``MemoryReactorClock`` (see
+        :attr:`Clock.rightNow`).
+        """
+        return self.clock.rightNow
+
+    @rightNow.setter
+    def rightNow(self, time: float) -> None:
+        self.clock.rightNow = time
 
     def advance(self, amount: float) -> None:
         """
@@ -531,10 +621,17 @@ class FakeReactor:
         interface: str = "",
     ) -> IListeningPort:
         """
-        Listen in memory on ``port`` of ``interface`` (every host if empty).
-        Port 0 picks a free port, as on a real machine.
+        Listen in memory on ``port`` of ``interface``: every IPv4 host if
+        empty, every host if ``"::"``.  Port 0 picks a free port, as on a
+        real machine.
         """
-        host = "0.0.0.0" if interface in _WILDCARDS else self.addressOf(interface)
+        self.tcpServers.append((port, factory, backlog, interface))
+        return self._listenTCP(port, factory, interface)
+
+    def _listenTCP(
+        self, port: int, factory: IProtocolFactory, interface: str
+    ) -> IListeningPort:
+        host = "0.0.0.0" if interface in _IPV4_WILDCARDS else self.addressOf(interface)
         if port == 0:
             port = self._ephemeralPort()
         listener = _Listener(self, _address(host, port), factory)
@@ -549,7 +646,8 @@ class FakeReactor:
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
-        return self._connect(host, port, factory, timeout, tls=False)
+        self.tcpClients.append((host, port, factory, timeout, bindAddress))
+        return self._recorded(self._connect(host, port, factory, timeout, tls=False))
 
     def listenSSL(
         self,
@@ -562,7 +660,8 @@ class FakeReactor:
         """
         As :meth:`listenTCP`: TLS is not simulated.
         """
-        return self.listenTCP(port, factory, backlog, interface)
+        self.sslServers.append((port, factory, contextFactory, backlog, interface))
+        return self._listenTCP(port, factory, interface)
 
     def connectSSL(
         self,
@@ -577,13 +676,59 @@ class FakeReactor:
         As :meth:`connectTCP`, recorded with ``tls=True``: TLS is not
         simulated, and the transport does not claim ``ISSLTransport``.
         """
-        return self._connect(host, port, factory, timeout, tls=True)
+        self.sslClients.append(
+            (host, port, factory, contextFactory, timeout, bindAddress)
+        )
+        return self._recorded(self._connect(host, port, factory, timeout, tls=True))
+
+    # UNIX sockets.
+
+    def listenUNIX(
+        self,
+        address: str,
+        factory: IProtocolFactory,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: int = 0,
+    ) -> IListeningPort:
+        """
+        Listen in memory at the path ``address``: nothing touches the file
+        system, and ``connectUNIX`` to the same path reaches it.
+        """
+        self.unixServers.append((address, factory, backlog, mode, wantPID))
+        listener = _Listener(self, UNIXAddress(address), factory)
+        listener.startListening()
+        return listener
+
+    def connectUNIX(
+        self,
+        address: str,
+        factory: ClientFactory[P],
+        timeout: float = 30,
+        checkPID: int = 0,
+    ) -> IConnector:
+        """
+        Connect in memory to what listens at the path ``address``; refused
+        (``ConnectionRefusedError``) when nothing does.  The attempt is
+        recorded with the path as its host and port 0.
+        """
+        self.unixClients.append((address, factory, timeout, checkPID))
+        connector = _UNIXConnector(self, address, factory, timeout)
+        connector.connect()
+        return self._recorded(connector)
 
     def _connect(
         self, host: str, port: int, factory: ClientFactory[P], timeout: float, tls: bool
     ) -> IConnector:
         connector = _Connector(self, host, port, factory, timeout, tls)
         connector.connect()
+        return connector
+
+    def _recorded(self, connector: IConnector) -> IConnector:
+        """
+        List a connector the code under test asked for in ``connectors``.
+        """
+        self.connectors.append(connector)
         return connector
 
     def _completePendingConnects(self) -> bool:
@@ -598,13 +743,15 @@ class FakeReactor:
         return moved
 
     def _blackholed(self, pending: _PendingConnect) -> bool:
-        host = self.addressOf(pending.connector.host)
-        return bool({(host, pending.connector.port), (host, None)} & self._blackholes)
+        address = pending.connector._serverAddress()
+        if isinstance(address, UNIXAddress):
+            return False
+        return bool(
+            {(address.host, address.port), (address.host, None)} & self._blackholes
+        )
 
     def _complete(self, pending: _PendingConnect) -> None:
-        serverAddress = _address(
-            self.addressOf(pending.connector.host), pending.connector.port
-        )
+        serverAddress = pending.connector._serverAddress()
         listener = self._listenerFor(serverAddress)
         if listener is not None and listener.refuseAll:
             listener = None
@@ -649,6 +796,9 @@ class FakeReactor:
         A new address for the connecting end of a connection to
         ``serverAddress``.
         """
+        if isinstance(serverAddress, UNIXAddress):
+            # A UNIX client socket is unnamed.
+            return UNIXAddress(None)
         return _address(_clientHostFor(serverAddress), self._ephemeralPort())
 
     def _newConnection(
@@ -686,10 +836,17 @@ class FakeReactor:
         connection._start()
 
     def _listenerFor(self, address: Address) -> _Listener | None:
-        exact = self._listeners.get((address.host, address.port))
-        if exact is not None:
+        exact = self._listeners.get(_routeKey(address))
+        if exact is not None or isinstance(address, UNIXAddress):
             return exact
-        return self._listeners.get(("0.0.0.0", address.port))
+        # A "::" listener is dual-stack: it takes IPv4 too, as by default on
+        # a real machine.
+        wildcards = ("::",) if isinstance(address, IPv6Address) else ("0.0.0.0", "::")
+        for wildcard in wildcards:
+            listener = self._listeners.get((wildcard, address.port))
+            if listener is not None:
+                return listener
+        return None
 
     def _ephemeralPort(self) -> int:
         self._nextEphemeralPort += 1
@@ -702,88 +859,14 @@ class FakeReactor:
     ) -> defer.Deferred[str]:
         return defer.succeed(self.addressOf(name))
 
-    def run(self) -> None:
-        """
-        Not supported: a test drives the reactor with :meth:`flush` and
-        :meth:`advance` instead.
-        """
-        raise NotImplementedError(
-            "FakeReactor does not run: drive it with flush() and advance()"
-        )
-
-    def stop(self) -> None:
-        """
-        Fire the shutdown triggers and mark the reactor as not running.
-        """
-        if not self.running:
-            raise error.ReactorNotRunning("Can't stop reactor that isn't running.")
-        self.fireSystemEvent("shutdown")
-        self.running = False
-
-    def crash(self) -> None:
-        self.running = False
-
     def iterate(self, delay: float = 0) -> None:
         """
         Run what is due now and deliver every byte, as one reactor turn.
         """
         self.advance(0)
 
-    def fireSystemEvent(self, eventType: str) -> None:
-        """
-        Run the triggers for ``eventType``, ``before`` then ``during`` then
-        ``after``; a ``before`` trigger's Deferred holds back the rest.
-        """
-        before = [
-            defer.maybeDeferred(f, *args, **kwargs)
-            for f, args, kwargs in self._triggersFor("before", eventType)
-        ]
-
-        def rest(_: object) -> None:
-            for phase in ("during", "after"):
-                for f, args, kwargs in self._triggersFor(phase, eventType):
-                    defer.maybeDeferred(f, *args, **kwargs).addErrback(_logTriggerError)
-
-        # As on a real reactor, the rest wait for every before-trigger, and
-        # one that failed is logged (as itself) without holding them back.
-        for result in before:
-            result.addErrback(_logTriggerError)
-        defer.DeferredList(before).addCallback(rest)
-
-    def addSystemEventTrigger(
-        self,
-        phase: str,
-        eventType: str,
-        callable: Callable[..., Any],
-        *args: object,
-        **kwargs: object,
-    ) -> int:
-        if phase not in ("before", "during", "after"):
-            raise KeyError(f"invalid phase {phase!r}")
-        self._nextTriggerID += 1
-        self._triggers[self._nextTriggerID] = (phase, eventType, callable, args, kwargs)
-        return self._nextTriggerID
-
-    def removeSystemEventTrigger(self, triggerID: int) -> None:
-        try:
-            del self._triggers[triggerID]
-        except KeyError:
-            raise ValueError(f"no system event trigger {triggerID!r}") from None
-
-    def callWhenRunning(
-        self, callable: Callable[..., Any], *args: object, **kwargs: object
-    ) -> None:
-        """
-        Call now: a FakeReactor is always running.
-        """
-        callable(*args, **kwargs)
-
-    def _triggersFor(self, phase: str, eventType: str) -> list[tuple[Any, ...]]:
-        return [
-            (f, a, kw)
-            for (p, e, f, a, kw) in list(self._triggers.values())
-            if (p, e) == (phase, eventType)
-        ]
+    def _runPending(self) -> None:
+        self.advance(0)
 
 
 def _buildLogged(
@@ -802,8 +885,24 @@ def _buildLogged(
     return failure if failure is not None else built[0]
 
 
-def _logTriggerError(failure: Failure) -> None:
-    _log.failure("Error in a system event trigger", failure)
+def _routeKey(address: Address) -> tuple[str, str | int]:
+    """
+    Where ``address`` sits on the fake network: a UNIX path, or a host and
+    port.
+    """
+    if isinstance(address, UNIXAddress):
+        return ("unix", _path(address))
+    return (address.host, address.port)
+
+
+def _describeAddress(address: Address) -> str:
+    if isinstance(address, UNIXAddress):
+        return _path(address)
+    return f"{address.host}:{address.port}"
+
+
+def _path(address: UNIXAddress) -> str:
+    return "" if address.name is None else os.fsdecode(address.name)
 
 
 def _address(host: str, port: int) -> Address:
@@ -812,7 +911,7 @@ def _address(host: str, port: int) -> Address:
     return IPv4Address("TCP", host, port)
 
 
-def _clientHostFor(server: Address) -> str:
+def _clientHostFor(server: IPv4Address | IPv6Address) -> str:
     """
     The address the connecting side appears to come from.
     """

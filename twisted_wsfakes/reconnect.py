@@ -22,7 +22,7 @@ from typing import Literal, overload
 
 import attrs
 from twisted.internet import error
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, UNIXAddress
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IListeningPort,
@@ -301,6 +301,8 @@ def _reachable(address: Address) -> Address:
     The address a client reaches a listening port at: a port listening on
     every interface is reached on the loopback address.
     """
+    if isinstance(address, UNIXAddress):
+        return address
     if address.host in ("0.0.0.0", ""):
         return _address("127.0.0.1", address.port)
     if address.host == "::":

@@ -6,6 +6,8 @@ protocols, endpoints and services.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from twisted.application.internet import ClientService
 from twisted.internet import error
@@ -16,6 +18,8 @@ from twisted.internet.endpoints import (
     SSL4ClientEndpoint,
     TCP4ClientEndpoint,
     TCP4ServerEndpoint,
+    TCP6ClientEndpoint,
+    TCP6ServerEndpoint,
     clientFromString,
 )
 from twisted.internet.interfaces import (
@@ -35,7 +39,14 @@ from twisted.internet.interfaces import (
     ISSLTransport,
     ITCPTransport,
 )
-from twisted.internet.protocol import ReconnectingClientFactory, connectionDone
+from twisted.internet.protocol import (
+    ClientFactory,
+    Factory,
+    Protocol,
+    ReconnectingClientFactory,
+    connectionDone,
+)
+from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
@@ -841,7 +852,7 @@ class CoreTests(SynchronousTestCase):
 
     def test_callWhenRunning(self) -> None:
         """
-        callWhenRunning calls at once: the reactor is always running.
+        callWhenRunning calls at once: a new reactor is running.
         """
         called: list[int] = []
         FakeReactor().callWhenRunning(called.append, 1)
@@ -926,12 +937,6 @@ class CoreTests(SynchronousTestCase):
         reactor.stop()
         self.assertEqual(order, ["down"])
         self.assertFalse(reactor.running)
-
-    def test_runRaises(self) -> None:
-        """
-        run() is not supported: a test drives the reactor itself.
-        """
-        self.assertRaises(NotImplementedError, FakeReactor().run)
 
 
 class _Relay(Recorder):
@@ -1043,3 +1048,206 @@ class WorkTests(SynchronousTestCase):
             assert isinstance(end, Recorder)
             self.assertEqual(end.log[-1][0], "end")
             self.assertTrue(end.data.startswith(b"via"), end.data)
+
+
+class MemoryReactorClockCompatTests(SynchronousTestCase):
+    """
+    ``FakeReactor`` records what ``MemoryReactorClock`` records, in the same
+    shapes: the same calls made on both read back equal.
+    """
+
+    def both(self) -> list[Any]:
+        """
+        A ``MemoryReactorClock`` and a ``FakeReactor``.
+        """
+        return [MemoryReactorClock(), FakeReactor()]
+
+    def assertSame(self, read: Callable[[Any], object]) -> None:
+        """
+        ``read`` gives equal results on both reactors of ``self.reactors``.
+        """
+        theirs, ours = (read(reactor) for reactor in self.reactors)
+        self.assertEqual(ours, theirs)
+
+    def setUp(self) -> None:
+        self.reactors = self.both()
+        self.clientFactory = _clientFactory()
+        self.serverFactory = Factory.forProtocol(Protocol)
+
+    def test_tcpClientsAndConnectors(self) -> None:
+        """
+        ``tcpClients`` holds ``(host, port, factory, timeout, bindAddress)``,
+        and ``connectors`` the connectors returned, with the same
+        destinations.
+        """
+        returned = [
+            reactor.connectTCP(
+                "feed.example.com", 443, self.clientFactory, 7, ("10.0.0.1", 0)
+            )
+            for reactor in self.reactors
+        ]
+        self.assertSame(lambda reactor: reactor.tcpClients)
+        self.assertEqual(
+            self.reactors[1].tcpClients,
+            [("feed.example.com", 443, self.clientFactory, 7, ("10.0.0.1", 0))],
+        )
+        self.assertSame(
+            lambda reactor: [c.getDestination() for c in reactor.connectors]
+        )
+        self.assertEqual(self.reactors[1].connectors, [returned[1]])
+
+    def test_tcpServers(self) -> None:
+        """
+        ``tcpServers`` holds ``(port, factory, backlog, interface)`` as
+        given.
+        """
+        for reactor in self.reactors:
+            reactor.listenTCP(8080, self.serverFactory, 10, "127.0.0.1")
+            reactor.listenTCP(0, self.serverFactory)
+        self.assertSame(lambda reactor: reactor.tcpServers)
+
+    def test_sslClientsAndServers(self) -> None:
+        """
+        ``sslClients`` holds ``(host, port, factory, contextFactory, timeout,
+        bindAddress)`` and ``sslServers`` ``(port, factory, contextFactory,
+        backlog, interface)``; neither is listed as TCP.
+        """
+        context = object()
+        for reactor in self.reactors:
+            reactor.connectSSL("feed.example.com", 443, self.clientFactory, context)
+            reactor.listenSSL(443, self.serverFactory, context, 5, "")
+        self.assertSame(lambda reactor: (reactor.sslClients, reactor.sslServers))
+        self.assertSame(lambda reactor: (reactor.tcpClients, reactor.tcpServers))
+        self.assertEqual(len(self.reactors[1].sslClients), 1)
+
+    def test_unixClientsAndServers(self) -> None:
+        """
+        ``unixClients`` holds ``(address, factory, timeout, checkPID)`` and
+        ``unixServers`` ``(address, factory, backlog, mode, wantPID)``.
+        """
+        for reactor in self.reactors:
+            reactor.listenUNIX("/tmp/s.sock", self.serverFactory, 5, 0o600, 1)
+            reactor.connectUNIX("/tmp/s.sock", self.clientFactory, 9, 1)
+        self.assertSame(lambda reactor: (reactor.unixClients, reactor.unixServers))
+        self.assertSame(
+            lambda reactor: [c.getDestination() for c in reactor.connectors]
+        )
+        self.assertEqual(len(self.reactors[1].unixServers), 1)
+
+    def test_triggers(self) -> None:
+        """
+        ``triggers`` is ``{phase: {eventType: [(callable, args, kwargs)]}}``.
+        """
+        for reactor in self.reactors:
+            reactor.addSystemEventTrigger("before", "shutdown", print, 1, sep="")
+            reactor.addSystemEventTrigger("after", "startup", print)
+        self.assertSame(lambda reactor: reactor.triggers)
+
+    def test_callsAndRightNow(self) -> None:
+        """
+        ``rightNow`` is read and set; ``calls`` lists the pending calls,
+        earliest first, with their times, functions and arguments.
+        """
+        for reactor in self.reactors:
+            reactor.rightNow = 1e9
+            reactor.callLater(5, print, "later")
+            reactor.callLater(2, print, "sooner")
+            reactor.advance(1)
+        self.assertSame(
+            lambda reactor: (
+                reactor.rightNow,
+                reactor.seconds(),
+                [(c.getTime(), c.func, c.args) for c in reactor.calls],
+            )
+        )
+        self.assertEqual(self.reactors[1].rightNow, 1e9 + 1)
+
+    def test_stopAndCrash(self) -> None:
+        """
+        ``hasStopped`` and ``hasCrashed`` record ``stop()`` and ``crash()``,
+        and ``running`` is false after either.
+        """
+        stopped, crashed = self.both(), self.both()
+        for reactor in stopped:
+            reactor.stop()
+        for reactor in crashed:
+            reactor.crash()
+        for reactors in (stopped, crashed):
+            self.reactors = reactors
+            self.assertSame(
+                lambda reactor: (
+                    bool(reactor.running),
+                    reactor.hasStopped,
+                    reactor.hasCrashed,
+                    reactor.hasRun,
+                )
+            )
+
+    def test_connectStillConnects(self) -> None:
+        """
+        While recording, the network still connects in memory.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, self.serverFactory)
+        reactor.connectTCP("example.com", 80, self.clientFactory)
+        reactor.flush()
+        self.assertEqual([a.outcome for a in reactor.attempts], ["connected"])
+        self.assertEqual(len(reactor.tcpClients), 1)
+
+
+class IPv6ListenerTests(SynchronousTestCase):
+    """
+    A listener on ``"::"`` is an IPv6 listener for every host.
+    """
+
+    def test_wildcardReportsIPv6Address(self) -> None:
+        """
+        ``listenTCP(port, f, interface="::")`` reports an ``IPv6Address``.
+        """
+        port = FakeReactor().listenTCP(
+            8080, Factory.forProtocol(Protocol), interface="::"
+        )
+        self.assertEqual(port.getHost(), IPv6Address("TCP", "::", 8080))
+
+    def test_endpoints(self) -> None:
+        """
+        ``TCP6ServerEndpoint`` listens on ``"::"`` and reports an
+        ``IPv6Address``; ``TCP6ClientEndpoint`` to ``::1`` reaches it.
+        """
+        reactor = FakeReactor()
+        log: list[tuple[str, object]] = []
+        listening = TCP6ServerEndpoint(reactor, 8080).listen(
+            RecorderFactory(Recorder, "server", log)
+        )
+        port = self.successResultOf(listening)
+        self.assertEqual(port.getHost(), IPv6Address("TCP", "::", 8080))
+        connecting = TCP6ClientEndpoint(reactor, "::1", 8080).connect(
+            RecorderFactory(Recorder, "client", log)
+        )
+        reactor.flush()
+        client = self.successResultOf(connecting)
+        self.assertEqual(client.transport.getPeer(), IPv6Address("TCP", "::1", 8080))
+
+    def test_dualStack(self) -> None:
+        """
+        A ``"::"`` listener takes IPv4 connections too, as a dual-stack
+        socket does; a ``"0.0.0.0"`` one takes no IPv6.
+        """
+        reactor = FakeReactor()
+        reactor.listenTCP(80, Factory.forProtocol(Protocol), interface="::")
+        reactor.listenTCP(81, Factory.forProtocol(Protocol))
+        for host, port in [("127.0.0.1", 80), ("::1", 80), ("::1", 81)]:
+            reactor.connectTCP(host, port, _clientFactory())
+        reactor.flush()
+        self.assertEqual(
+            [a.outcome for a in reactor.attempts], ["connected", "connected", "refused"]
+        )
+
+
+def _clientFactory() -> ClientFactory:
+    """
+    A client factory of plain protocols.
+    """
+    factory = ClientFactory()
+    factory.protocol = Protocol
+    return factory
