@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from enum import Enum
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -91,7 +92,8 @@ class _Transport:
 
     def loseConnection(self) -> None:
         """
-        Close once every byte written so far has been delivered.
+        Stop reading, and close once every byte written so far has left
+        (been sent, not necessarily received, as on real TCP).
         """
         if self.connected and not self.disconnecting:
             self.disconnecting = True
@@ -99,7 +101,8 @@ class _Transport:
 
     def abortConnection(self) -> None:
         """
-        Close now: bytes written but not yet delivered are lost.
+        Close now: bytes written since the connection last moved bytes
+        never leave; those already sent still reach the peer, then a reset.
         """
         if self.connected:
             self._connection._abort(self._side)
@@ -149,18 +152,19 @@ class _Transport:
         # Autobahn calls this on every drop, registered or not.
         self.producer = None
         self.producerPaused = False
-        self._connection._pullProducers.discard(self._side)
+        self._connection._ends[self._side].askProducer = False
         # A close may have waited for this producer to finish.
         self._connection._wake()
 
     def pauseProducing(self) -> None:
         """
-        Stop reading: nothing more is delivered to this end until resumed.
+        Stop reading: nothing more is delivered to this end until resumed,
+        not even news that the peer closed or aborted.
         """
-        self._connection._paused.add(self._side)
+        self._connection._ends[self._side].paused = True
 
     def resumeProducing(self) -> None:
-        self._connection._paused.discard(self._side)
+        self._connection._ends[self._side].paused = False
         self._connection._wake()
 
     def stopProducing(self) -> None:
@@ -182,6 +186,78 @@ def _other(side: Side) -> Side:
     return "server" if side == "client" else "client"
 
 
+class _Phase(Enum):
+    """
+    Where one end of a connection is in its life.
+    """
+
+    #: Reads and writes.
+    OPEN = "open"
+    #: Called ``loseConnection()``: reads no more, and closes once what it
+    #: wrote has left (and its pull producer, if any, is done).
+    CLOSING = "closing"
+    #: Its end is decided (it closed, aborted, failed, was dropped, or heard
+    #: its peer's close or reset): told at the next pump.
+    ENDING = "ending"
+    #: Told ``connectionLost``.
+    GONE = "gone"
+
+
+class _End:
+    """
+    One end of a connection: what its peer sent it and it has not yet
+    read, and where it is in its life.
+
+    ``inbound`` holds (due time, bytes) for what reached the wire toward
+    this end, then possibly the peer's news (a ``Failure``: the reason this
+    end gets once it has read everything before it, as a FIN or a reset
+    follows the data on real TCP).
+    """
+
+    __slots__ = ("askProducer", "chunks", "fate", "inbound", "paused", "phase", "side")
+
+    def __init__(self, side: Side) -> None:
+        self.side: Side = side
+        self.phase = _Phase.OPEN
+        self.inbound: deque[tuple[float, bytes | Failure]] = deque()
+        # The sizes to deliver inbound bytes in, if chunked.
+        self.chunks: Iterator[int] | None = None
+        # transport.pauseProducing() was called: nothing is delivered.
+        self.paused = False
+        # The reason it gets connectionLost with, once ENDING.
+        self.fate: Failure | None = None
+        # Its pull producer is due to be asked for more once what this end
+        # wrote has been delivered, as a real transport asks when its buffer
+        # drains: a producer that writes nothing is not asked again until
+        # it writes.
+        self.askProducer = False
+
+    @property
+    def live(self) -> bool:
+        """
+        Whether its end is still undecided: it may write, and be told.
+        """
+        return self.phase in (_Phase.OPEN, _Phase.CLOSING)
+
+    @property
+    def reading(self) -> bool:
+        """
+        Whether bytes on the wire toward this end are delivered to it.
+        """
+        return self.phase is _Phase.OPEN and not self.paused
+
+    @property
+    def listening(self) -> bool:
+        """
+        Whether anything on the wire reaches it: bytes if it reads, and a
+        close or reset even while it waits to close.
+        """
+        return self.live and not self.paused
+
+    def inboundBytes(self) -> int:
+        return sum(len(item) for _, item in self.inbound if isinstance(item, bytes))
+
+
 class Connection:
     """
     A live in-memory TCP connection between a client and a server protocol.
@@ -190,6 +266,17 @@ class Connection:
     reaches a listener and lists it in ``reactor.connections``.  Bytes a
     protocol writes are delivered to its peer by ``reactor.flush()`` (and
     ``reactor.advance()``), never inside the writer's own call.
+
+    Closing follows real TCP.  Bytes leave a side when the connection next
+    moves bytes (the next flush, as a real reactor writes at the end of
+    its turn); a ``loseConnection()`` completes, and the closer gets
+    ``ConnectionDone``, once its bytes have left, whatever its peer then
+    does with them.  The peer reads those bytes, then hears of the close.
+    An ``abortConnection()`` (or a callback that raises, which makes the
+    reactor drop the connection) discards what that side wrote since bytes
+    last moved: they never reach the wire, and the transcript does not show
+    them.  A reader that paused (``transport.pauseProducing()``) hears
+    nothing, not even a close or a reset, until it resumes.
 
     Faults, for testing how the code under test copes::
 
@@ -237,33 +324,22 @@ class Connection:
         # Told whenever something happens that a pump may have to deliver,
         # so that the reactor pumps only the connections with work to do.
         self._onWork = onWork or _ignore
-        # Bytes each side wrote and the peer has not yet received, with the
-        # clock time at which they may be delivered.
-        self._outgoing: dict[Side, deque[tuple[float, bytes]]] = {
-            "client": deque(),
-            "server": deque(),
+        self._ends: dict[Side, _End] = {
+            "client": _End("client"),
+            "server": _End("server"),
         }
-        self._chunkSizes: dict[Side, Iterator[int] | None] = {
-            "client": None,
-            "server": None,
-        }
-        self._paused: set[Side] = set()
+        # What either side wrote that has not yet left, in the order
+        # written: (time, side, bytes).
+        self._unsent: list[tuple[float, Side, bytes]] = []
+        # Ends whose end is decided, in the order decided: told in that
+        # order, so the closer hears first.
+        self._leaving: list[_End] = []
         # Timers that stop advance() when delayed bytes are due; cancelled
         # when the connection ends, so they are no one's leftovers.
         self._latencyTimers: list[IDelayedCall] = []
-        # Sides whose pull producer is due to be asked for more once what
-        # that side wrote has been delivered, as a real transport asks when
-        # its buffer drains: a producer that writes nothing is not asked
-        # again until it writes.
-        self._pullProducers: set[Side] = set()
-        self._closing: list[Side] = []
         self._stalled = False
-        self._ending: tuple[Failure, Failure, str, Side | None] | None = None
-        # Sides told of the end so far; closed once both are.
-        self._lost: set[Side] = set()
         #: When each side got ``connectionLost``, by side, once it did.
         self.lostAt: dict[Side, float] = {}
-        self._closed = False
         # Raw log for the transcript, kept as plain tuples because it grows
         # on every write: (time, side, bytes) or (time, how, closer).
         self._wire: list[tuple[float, str, Any]] = []
@@ -273,31 +349,33 @@ class Connection:
         """
         Whether a side has yet to see ``connectionLost``.
         """
-        return not self._closed
+        return len(self.lostAt) < 2
 
     def drop(self) -> None:
         """
         Cut the connection as a failing network would: bytes in flight are
         lost and both protocols get ``connectionLost`` with
-        ``ConnectionLost`` at the next ``reactor.flush()``.
+        ``ConnectionLost`` at the next ``reactor.flush()``, paused or not.
         """
-        if not self._closed and self._ending is None:
-            self._discardInFlight()
-            self._end(
-                clientReason=Failure(error.ConnectionLost("connection dropped")),
-                serverReason=Failure(error.ConnectionLost("connection dropped")),
-                how="dropped",
-                by=None,
-            )
+        live = [end for end in self._ends.values() if end.live]
+        if not live:
+            return
+        first = not self._decided()
+        self._send()
+        for end in live:
+            end.inbound.clear()
+            self._setFate(end, Failure(error.ConnectionLost("connection dropped")))
+        if first:
+            self._wire.append((self._clock.seconds(), "dropped", None))
+        self._wake()
 
     def stall(self) -> None:
         """
         Stop delivering bytes either way; writes still succeed and wait.
 
-        News of a close travels the same way: a side that aborts gets
-        ``connectionLost`` as usual, but its peer hears of it only after
-        :meth:`resume`, as behind a dead network.  A ``loseConnection()``
-        with bytes still to deliver waits for them, so for :meth:`resume`.
+        News of a close travels the same way: a side that closes or aborts
+        gets ``connectionLost`` as usual, but its peer hears of it only
+        after :meth:`resume`, as behind a dead network.
         """
         self._stalled = True
 
@@ -319,13 +397,14 @@ class Connection:
         for size in sizes:
             if not isinstance(size, int) or size < 1:
                 raise ValueError(f"chunk sizes must be positive integers, got {size!r}")
-        for side in ("client", "server"):
-            self._chunkSizes[side] = cycle(sizes) if sizes else None
+        for end in self._ends.values():
+            end.chunks = cycle(sizes) if sizes else None
 
     @property
     def transcript(self) -> Transcript:
         """
-        Everything said on this connection so far, as websocket events.
+        Everything said on this connection so far, as websocket events:
+        what went on the wire, not bytes discarded before they left.
         """
         return transcriptFromWire(list(self._wireRecords()))
 
@@ -382,45 +461,52 @@ class Connection:
 
     def _pump(self) -> bool:
         """
-        Deliver what can be delivered now; say whether anything happened.
+        Send what was written, complete closes, tell the ends whose end is
+        decided, and deliver what can be delivered now; say whether
+        anything happened.
 
         A pump that moves nothing leaves nothing for the next one either,
         until an event calls :meth:`_wake`: a write, a close, a resume, a
         producer unregistered, delayed bytes falling due.
         """
-        if self._closed:
+        if not self.open:
             return False
-        if self._ending is not None:
-            return self._finish()
-        outgoing = self._outgoing
-        moved = False
-        if outgoing["client"]:
-            moved = self._deliverFrom("client")
-            if self._closed or self._ending is not None:
-                return True
-        if outgoing["server"]:
-            moved = self._deliverFrom("server") or moved
-            if self._closed or self._ending is not None:
-                return True
-        if self._closing and self._closeIfFlushed():
-            return True
-        if self._pullProducers and self._askPullProducers():
-            return True
+        moved = self._send()
+        moved = self._completeCloses() or moved
+        moved = self._tellLeaving() or moved
+        # The server first: it reads what the client sent before the
+        # client reads the answer.
+        for side in ("server", "client"):
+            end = self._ends[side]
+            if self._stalled or not self.open:
+                break
+            if end.inbound and end.listening:
+                moved = self._deliverTo(end) or moved
+        if self.open:
+            moved = self._askPullProducers() or moved
+        else:
+            self._release()
         return moved
 
     def _hasBytesWaiting(self) -> bool:
         """
         Whether either side wrote bytes the other has not yet received.
         """
-        return bool(self._outgoing["client"] or self._outgoing["server"])
+        return any(self._backlog(side) for side in self._ends)
 
     def _pendingDescription(self) -> str:
         """
         Describe what is still moving, for an error that flush never settles.
         """
         parts = []
-        for side in ("client", "server"):
-            data = b"".join(chunk for _, chunk in self._outgoing[side])
+        for side in self._ends:
+            data = b"".join(
+                chunk for _, sender, chunk in self._unsent if sender == side
+            ) + b"".join(
+                item
+                for _, item in self._ends[_other(side)].inbound
+                if isinstance(item, bytes)
+            )
             if data:
                 parts.append(
                     f"{side} → {_other(side)}: {data[:60]!r} ({len(data)} bytes)"
@@ -430,18 +516,16 @@ class Connection:
     # What the transports call.
 
     def _written(self, side: Side, data: bytes) -> None:
-        if self._ending is not None:
-            # The connection is already cut or aborted: nothing goes on the
-            # wire, so the transcript does not show it either.
+        if not self._ends[side].live:
+            # This side aborted or failed: what it writes now never leaves,
+            # so the transcript does not show it either.
             return
         now = self._clock.seconds()
-        self._wire.append((now, side, data))
-        latency = self.latency
-        self._outgoing[side].append((now + latency, data))
-        transport = self.clientTransport if side == "client" else self.serverTransport
+        self._unsent.append((now, side, data))
+        transport = self._endOf(side)[1]
         if transport.producer is not None:
             if not transport.streamingProducer:
-                self._pullProducers.add(side)
+                self._ends[side].askProducer = True
             elif not transport.producerPaused and self._backlog(side) > (
                 transport.bufferSize
             ):
@@ -449,30 +533,27 @@ class Connection:
                 # that does not read holds the producer back.
                 transport.producerPaused = True
                 cast(IPushProducer, transport.producer).pauseProducing()
-        if latency:
+        if self.latency:
             # A timer at the due time makes reactor.advance() stop there and
             # pump this connection, so delayed bytes arrive exactly on time.
-            self._latencyTimers.append(self._clock.callLater(latency, self._wake))
-        else:
-            self._wake()
-
-    def _loseRequested(self, side: Side) -> None:
-        self._closing.append(side)
+            self._latencyTimers.append(self._clock.callLater(self.latency, self._wake))
         self._wake()
 
+    def _loseRequested(self, side: Side) -> None:
+        end = self._ends[side]
+        if end.phase is _Phase.OPEN:
+            end.phase = _Phase.CLOSING
+            self._wake()
+
     def _abort(self, side: Side) -> None:
-        if self._closed or self._ending is not None:
+        end = self._ends[side]
+        if not end.live:
             return
-        self._discardInFlight()
-        self._end(
-            **{
-                f"{side}Reason": Failure(error.ConnectionAborted()),
-                f"{_other(side)}Reason": Failure(
-                    error.ConnectionLost("connection reset by peer")
-                ),
-            },
+        self._decide(
+            end,
+            Failure(error.ConnectionAborted()),
+            news=Failure(error.ConnectionLost("connection reset by peer")),
             how="aborted",
-            by=side,
         )
 
     def _replaceProtocol(self, side: Side, protocol: IProtocol) -> None:
@@ -493,44 +574,142 @@ class Connection:
 
     # Inner workings.
 
-    def _deliverFrom(self, sender: Side) -> bool:
-        queue = self._outgoing[sender]
-        if not queue:
+    def _decided(self) -> bool:
+        """
+        Whether the end of the connection is decided: an end closed,
+        aborted, failed or was dropped.
+        """
+        return any(
+            end.phase in (_Phase.ENDING, _Phase.GONE) for end in self._ends.values()
+        )
+
+    def _send(self) -> bool:
+        """
+        Put what was written on the wire (and in the log), in the order
+        written; say whether there was anything.
+        """
+        if not self._unsent:
             return False
-        receiver: Side = "server" if sender == "client" else "client"
-        paused, closing = self._paused, self._closing
-        if self._stalled or receiver in paused or receiver in closing:
-            return False
+        unsent, self._unsent = self._unsent, []
+        latency = self.latency
+        wire = self._wire
+        for time, side, data in unsent:
+            wire.append((time, side, data))
+            receiver = self._ends[_other(side)]
+            # Bytes toward an end that is gone are on the wire all the
+            # same, and reach no one.
+            if receiver.live:
+                receiver.inbound.append((time + latency, data))
+        return True
+
+    def _decide(self, end: _End, fate: Failure, news: Failure, how: str) -> None:
+        """
+        Decide how ``end`` ends: it gets ``fate`` at the next pump; its peer
+        reads what is already on the wire toward it, then gets ``news``.
+
+        What ``end`` wrote and has not sent is discarded, unless it closed
+        in an orderly way (then there is none left); what the peer wrote
+        goes on the wire, to be read by no one.  The peer may still write:
+        it does not know yet.
+        """
+        first = not self._decided()
+        self._unsent = [entry for entry in self._unsent if entry[1] != end.side]
+        self._send()
+        end.inbound.clear()
+        self._setFate(end, fate)
+        peer = self._ends[_other(end.side)]
+        if peer.live:
+            now = self._clock.seconds()
+            peer.inbound.append((now + self.latency, news))
+            if self.latency:
+                self._latencyTimers.append(
+                    self._clock.callLater(self.latency, self._wake)
+                )
+        if first:
+            self._wire.append((self._clock.seconds(), how, end.side))
+        self._wake()
+
+    def _setFate(self, end: _End, fate: Failure) -> None:
+        end.phase = _Phase.ENDING
+        end.fate = fate
+        self._leaving.append(end)
+
+    def _completeCloses(self) -> bool:
+        """
+        Complete the ``loseConnection()`` of each end whose bytes have all
+        left (so whose close completes as on real TCP, before the peer has
+        read them).
+        """
+        completed = False
+        for end in self._ends.values():
+            if end.phase is not _Phase.CLOSING:
+                continue
+            transport = self._endOf(end.side)[1]
+            if transport.producer is not None and not transport.streamingProducer:
+                # A transport closes once its pull producer is done.
+                continue
+            completed = True
+            self._decide(
+                end,
+                Failure(error.ConnectionDone()),
+                news=Failure(error.ConnectionDone()),
+                how="closed",
+            )
+        return completed
+
+    def _tellLeaving(self) -> bool:
+        """
+        Tell each end whose end is decided, in the order decided.
+        """
+        told = False
+        while self._leaving:
+            self._lose(self._leaving.pop(0))
+            told = True
+        return told
+
+    def _deliverTo(self, receiver: _End) -> bool:
+        """
+        Deliver what is due on the wire toward ``receiver``: bytes, then
+        the peer's close or reset.
+        """
+        queue = receiver.inbound
+        side = receiver.side
+        protocol = self._endOf(side)[0]
         now = self._clock.seconds()
-        protocol = self.server if sender == "client" else self.client
         moved = False
         while queue and queue[0][0] <= now:
-            due, data = queue.popleft()
-            sizes = self._chunkSizes[sender]
+            due, item = queue.popleft()
+            moved = True
+            if isinstance(item, Failure):
+                # What it wrote before it heard has left all the same.
+                self._send()
+                self._setFate(receiver, item)
+                self._tellLeaving()
+                break
+            if not receiver.reading:
+                # Closing: it reads no more, but hears of a reset.
+                continue
+            sizes = receiver.chunks
             if sizes is not None:
                 size = next(sizes)
-                if len(data) > size:
-                    queue.appendleft((due, data[size:]))
-                    data = data[:size]
-            moved = True
-            self._safely(receiver, protocol, "dataReceived", data)
-            if self._stalled or self._ending is not None or self._closed:
+                if len(item) > size:
+                    queue.appendleft((due, item[size:]))
+                    item = item[:size]
+            self._safely(side, protocol, "dataReceived", item)
+            if self._stalled or not receiver.listening:
                 break
-            if receiver in paused or receiver in closing:
-                break
-        if not queue:
-            transport = (
-                self.clientTransport if sender == "client" else self.serverTransport
-            )
-            if transport.producerPaused:
-                self._resumeProducer(sender)
+        sender = _other(side)
+        transport = self._endOf(sender)[1]
+        if transport.producerPaused and not self._backlog(sender):
+            self._resumeProducer(sender)
         return moved
 
     def _backlog(self, side: Side) -> int:
         """
         How many bytes ``side`` wrote that its peer has not received.
         """
-        return sum(len(data) for _, data in self._outgoing[side])
+        unsent = sum(len(data) for _, sender, data in self._unsent if sender == side)
+        return unsent + self._ends[_other(side)].inboundBytes()
 
     def _resumeProducer(self, side: Side) -> None:
         """
@@ -541,35 +720,16 @@ class Connection:
             transport.producerPaused = False
             self._safely(side, transport.producer, "resumeProducing")
 
-    def _closeIfFlushed(self) -> bool:
-        for side in self._closing:
-            _, transport = self._endOf(side)
-            if transport.producer is not None and not transport.streamingProducer:
-                # A transport closes once its pull producer is done.
-                continue
-            if self._outgoing[side] and _other(side) in self._closing:
-                # The peer is closing too and reads no more: what is left
-                # would never be read, and waiting for it would never end.
-                self._outgoing[side].clear()
-            if not self._outgoing[side]:
-                self._end(
-                    clientReason=Failure(error.ConnectionDone()),
-                    serverReason=Failure(error.ConnectionDone()),
-                    how="closed",
-                    by=side,
-                )
-                self._finish()
-                return True
-        return False
-
     def _askPullProducers(self) -> bool:
         asked = False
-        for side in list(self._pullProducers):
-            _, transport = self._endOf(side)
-            if transport.producer is not None and not self._outgoing[side]:
+        for end in self._ends.values():
+            if not end.askProducer:
+                continue
+            _, transport = self._endOf(end.side)
+            if transport.producer is not None and not self._backlog(end.side):
                 asked = True
-                self._pullProducers.discard(side)
-                self._safely(side, transport.producer, "resumeProducing")
+                end.askProducer = False
+                self._safely(end.side, transport.producer, "resumeProducing")
         return asked
 
     def _safely(
@@ -578,7 +738,8 @@ class Connection:
         """
         Call ``target.method(*args)`` as a reactor would: an exception (a
         missing method included) is logged and, unless ``close`` is false,
-        the connection is closed, with the error as that side's reason.
+        the connection is closed, with the error as that side's reason:
+        what that side wrote in the call never leaves.
         """
         # callLogged, inlined: this runs for every delivery.
         try:
@@ -590,54 +751,23 @@ class Connection:
                 side=side,
                 connection=self,
             )
-        if close and self._ending is None and not self._closed:
-            self._discardInFlight()
-            reasons = {
-                f"{side}Reason": failure,
-                f"{_other(side)}Reason": Failure(error.ConnectionDone()),
-            }
-            # Finished by the next _pump, so that a failure in the
-            # server's connectionMade still lets _start connect the client.
-            self._end(**reasons, how="closed", by=side)
+        end = self._ends[side]
+        if close and end.live:
+            # Told at the next pump, so that a failure in the server's
+            # connectionMade still lets _start connect the client.
+            self._decide(
+                end, failure, news=Failure(error.ConnectionDone()), how="closed"
+            )
 
-    def _discardInFlight(self) -> None:
-        for queue in self._outgoing.values():
-            queue.clear()
-
-    def _end(
-        self, clientReason: Failure, serverReason: Failure, how: str, by: Side | None
-    ) -> None:
-        self._ending = (clientReason, serverReason, how, by)
-        self._wake()
-
-    def _finish(self) -> bool:
+    def _lose(self, end: _End) -> None:
         """
-        Tell the protocols the connection is gone, the closer first; while
-        stalled, the closer's peer is told only after ``resume()``.
-
-        :returns: whether a protocol was told.
+        Tell ``end`` the connection is gone, with its fate.
         """
-        assert self._ending is not None
-        clientReason, serverReason, how, by = self._ending
-        if not self._lost:
-            self._wire.append((self._clock.seconds(), how, by))
-        told = False
-        first: Side = by or "client"
-        for side in (first, _other(first)):
-            if side in self._lost or (self._stalled and by not in (None, side)):
-                continue
-            self._lost.add(side)
-            self.lostAt[side] = self._clock.seconds()
-            told = True
-            self._lose(side, clientReason if side == "client" else serverReason)
-        self._closed = len(self._lost) == 2
-        if self._closed:
-            for timer in self._latencyTimers:
-                if timer.active():
-                    timer.cancel()
-        return told
-
-    def _lose(self, side: Side, reason: Failure) -> None:
+        side = end.side
+        reason = end.fate
+        assert reason is not None
+        end.phase = _Phase.GONE
+        self.lostAt[side] = self._clock.seconds()
         protocol, transport = self._endOf(side)
         transport.connected = False
         transport.disconnecting = False
@@ -654,6 +784,22 @@ class Connection:
         # connector from hearing of the loss.
         if side == "client" and self._onClientLost is not None and failed is None:
             callLogged("Error reporting a lost connection", self._onClientLost, reason)
+
+    def _release(self) -> None:
+        """
+        Let go of what only an open connection needs, once both ends were
+        told: a closed connection keeps its log, not its machinery.
+        """
+        for timer in self._latencyTimers:
+            if timer.active():
+                timer.cancel()
+        self._latencyTimers = []
+        self._unsent = []
+        for end in self._ends.values():
+            end.inbound.clear()
+            end.chunks = None
+            end.fate = None
+        self._onClientLost = None
 
     def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:
         if side == "client":

@@ -249,6 +249,7 @@ class _Run:
         elif isinstance(step, Stall):
             self.cursor += 1
             protocol.transport.pauseProducing()
+            self.owner._stalled.append(protocol.transport)
             return False
         self.cursor += 1
         return True
@@ -539,6 +540,8 @@ class _ScriptedPeer:
         self.connections: list[Connection] = []
         self._runs: list[_Run] = []
         self._reported: set[tuple[object, ...]] = set()
+        # The transports that stall() steps paused.
+        self._stalled: list[Any] = []
 
     @property
     def transcripts(self) -> list[Any]:
@@ -561,6 +564,20 @@ class _ScriptedPeer:
         self._reported.update(key for key, _ in problems)
         if problems:
             raise ScriptMismatch("\n\n".join(text for _, text in problems))
+
+    def releaseStalled(self) -> None:
+        """
+        Read again on the connections that ``stall()`` steps paused, so
+        they hear how the other side ended them.
+
+        A paused reader hears nothing, not even a close, as on a real
+        reactor; at cleanup ``useFakeReactor`` calls this before it looks
+        for connections left open, so that a stalled script is not taken
+        for a connection the code under test left open.
+        """
+        stalled, self._stalled = self._stalled, []
+        for transport in stalled:
+            transport.resumeProducing()
 
     def _problems(self) -> list[tuple[tuple[object, ...], str]]:
         """

@@ -75,7 +75,10 @@ def useFakeReactor(
             raise ScriptMismatch("\n\n".join(problems))
 
     def checkLeftovers() -> None:
-        # Deliver what the test's own cleanups started (a close, say) first.
+        # Deliver what the test's own cleanups started (a close, say) first,
+        # and let stalled scripts hear how their connections ended.
+        for peer in reactor._scriptedPeers:
+            peer.releaseStalled()
         reactor.flush()
         problems = []
         if _switch(testCase, "checkPendingCalls", checkPendingCalls):

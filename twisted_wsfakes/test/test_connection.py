@@ -223,8 +223,9 @@ class CloseTests(SynchronousTestCase):
 
     def test_loseConnectionDeliversFirst(self) -> None:
         """
-        loseConnection delivers what was written, then both sides get
-        ConnectionDone, the closer first.
+        loseConnection sends what was written and completes once it has
+        left: the closer gets ConnectionDone, then the peer reads the bytes
+        and gets ConnectionDone, as on real TCP.
         """
         reactor = FakeReactor()
         connection, client, server = connectPair(reactor)
@@ -233,7 +234,7 @@ class CloseTests(SynchronousTestCase):
         reactor.flush()
         self.assertEqual(
             client.log[2:],
-            [("server", b"bye"), ("client", "lost"), ("server", "lost")],
+            [("client", "lost"), ("server", b"bye"), ("server", "lost")],
         )
         client.lost[0].trap(error.ConnectionDone)
         server.lost[0].trap(error.ConnectionDone)
@@ -296,6 +297,150 @@ class CloseTests(SynchronousTestCase):
         self.assertEqual((len(client.lost), len(server.lost)), (1, 1))
 
 
+class _AbortsOnData(Recorder):
+    """
+    Aborts its connection as soon as it receives anything.
+    """
+
+    def onData(self, data: bytes) -> None:
+        transportOf(self).abortConnection()
+
+
+class _WritesThenAborts(Recorder):
+    """
+    Answers what it receives, then aborts in the same call.
+    """
+
+    def onData(self, data: bytes) -> None:
+        self.write(b"doomed")
+        transportOf(self).abortConnection()
+
+
+class _WritesThenFails(Recorder):
+    """
+    Answers what it receives, then raises in the same call.
+    """
+
+    def onData(self, data: bytes) -> None:
+        self.write(b"doomed")
+        raise ZeroDivisionError("failing on purpose")
+
+
+class RealTCPTests(SynchronousTestCase):
+    """
+    Closes and aborts end each side as they do on real TCP (measured over
+    loopback on a real reactor): a close completes when the bytes leave, a
+    paused reader hears nothing until it resumes, and bytes written in the
+    call that aborts or raises never reach the wire.
+    """
+
+    def test_closerDoneWhenPeerAbortsOnReading(self) -> None:
+        """
+        A side that writes and calls loseConnection() gets ConnectionDone
+        even though its peer aborts on reading those bytes: its close
+        completed when the bytes left.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor, server=_AbortsOnData)
+        client.write(b"bye")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        client.lost[0].trap(error.ConnectionDone)
+        server.lost[0].trap(error.ConnectionAborted)
+        self.assertEqual(server.data, b"bye")
+        self.assertFalse(connection.open)
+
+    def test_pausedReaderHearsOfAbortAfterResume(self) -> None:
+        """
+        A reader that paused its transport hears nothing of its peer's
+        abort until it resumes; then it gets the bytes the peer wrote before
+        aborting, then ConnectionLost.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        transportOf(server).pauseProducing()
+        client.write(b"last words")
+        reactor.flush()
+        transportOf(client).abortConnection()
+        reactor.advance(10)
+        self.assertEqual((server.received, server.lost), ([], []))
+        client.lost[0].trap(error.ConnectionAborted)
+        self.assertTrue(connection.open)
+        transportOf(server).resumeProducing()
+        reactor.flush()
+        self.assertEqual(
+            server.log[-2:], [("server", b"last words"), ("server", "lost")]
+        )
+        server.lost[0].trap(error.ConnectionLost)
+        self.assertFalse(connection.open)
+
+    def test_pausedReaderHearsOfCloseAfterResume(self) -> None:
+        """
+        A peer's orderly close completes at once for the closer, while the
+        paused reader hears of it, after the bytes, only once it resumes.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        transportOf(server).pauseProducing()
+        client.write(b"bye")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        client.lost[0].trap(error.ConnectionDone)
+        self.assertEqual(server.lost, [])
+        transportOf(server).resumeProducing()
+        reactor.flush()
+        self.assertEqual(server.log[-2:], [("server", b"bye"), ("server", "lost")])
+        server.lost[0].trap(error.ConnectionDone)
+
+    def test_writesBeforeAbortNeverLeave(self) -> None:
+        """
+        Bytes written in the same call that aborts never reach the peer,
+        and the transcript does not show them.
+        """
+        reactor = FakeReactor()
+        connection, client, _ = connectPair(reactor, server=_WritesThenAborts)
+        client.write(b"hi")
+        reactor.flush()
+        self.assertEqual(client.received, [])
+        client.lost[0].trap(error.ConnectionLost)
+        sent = [(e.sender, e.data) for e in connection.transcript if e.kind == "data"]  # type: ignore[attr-defined]
+        self.assertEqual(sent, [("client", b"hi")])
+
+    def test_writesBeforeRaisingNeverLeave(self) -> None:
+        """
+        Bytes written in a call that then raises never leave: the reactor
+        drops the connection, logging the error; the peer gets
+        ConnectionDone and the transcript does not show the bytes.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor, server=_WritesThenFails)
+        client.write(b"hi")
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(client.received, [])
+        client.lost[0].trap(error.ConnectionDone)
+        server.lost[0].trap(ZeroDivisionError)
+        sent = [(e.sender, e.data) for e in connection.transcript if e.kind == "data"]  # type: ignore[attr-defined]
+        self.assertEqual(sent, [("client", b"hi")])
+
+    def test_peerWritesAfterCloseGoOnTheWire(self) -> None:
+        """
+        A peer that answers bytes whose sender has already closed writes to
+        the wire all the same (it does not know yet): the transcript shows
+        the answer after the close, and no one receives it.
+        """
+        reactor = FakeReactor()
+        connection, client, _ = connectPair(reactor, server=Echo)
+        client.write(b"echo me")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        self.assertEqual(client.received, [])
+        events = [(e.sender, e.kind) for e in connection.transcript]
+        self.assertEqual(
+            events, [("client", "data"), ("client", "closed"), ("server", "data")]
+        )
+
+
 class FaultTests(SynchronousTestCase):
     """
     Stalls, chunking and latency change how bytes arrive.
@@ -317,14 +462,15 @@ class FaultTests(SynchronousTestCase):
 
     def test_transcriptKeepsWhatWentOnTheWire(self) -> None:
         """
-        The connection's transcript has every write made while it was up,
-        with its time, and none made after an abort.
+        The connection's transcript has every write that left, with its
+        time, and none made after an abort.
         """
         reactor = FakeReactor()
         connection, client, server = connectPair(reactor)
         reactor.advance(1.5)
         client.write(b"ping")
         server.write(b"pong")
+        reactor.flush()
         transportOf(server).abortConnection()
         server.write(b"after the abort")
         reactor.flush()

@@ -131,9 +131,10 @@ class TwistedWebPairTests(SynchronousTestCase):
     def test_pingAndClose(self) -> None:
         """
         A ping is answered with its payload; closing with 1000 ends the
-        connection for both sides (twisted.web's client ends the TCP
-        connection once the server answers its close), and the transcript
-        shows the whole talk.
+        connection for both sides, and the transcript shows the whole talk
+        as it went on the wire: twisted.web ends the TCP connection right
+        after sending its close frame, so the server's answering close
+        follows the client's end.
         """
         reactor = useFakeReactor(self)
         server = _Factory()
@@ -154,8 +155,8 @@ class TwistedWebPairTests(SynchronousTestCase):
                 ("client", "ping"),
                 ("server", "pong"),
                 ("client", "close"),
-                ("server", "close"),
                 ("client", "closed"),
+                ("server", "close"),
             ],
         )
 
