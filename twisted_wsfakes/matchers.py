@@ -38,6 +38,7 @@ from typing import Any, Final, TypeGuard
 import attrs
 
 from twisted_wsfakes.errors import PatternError
+from twisted_wsfakes.printable import printable
 
 MISSING: Final = "<missing>"
 """
@@ -74,9 +75,10 @@ class Difference:
     why: str | None = None
 
     def __str__(self) -> str:
+        # One line of a report, whatever the message held.
         if self.why is not None:
-            return f"{self.path}: {self.why}"
-        return f"{self.path}: {self.expected} != {self.got}"
+            return printable(f"{self.path}: {self.why}")
+        return printable(f"{self.path}: {self.expected} != {self.got}")
 
 
 class Matcher(ABC):
@@ -497,7 +499,7 @@ def renderJSON(value: object) -> str:
     if value is None or isinstance(value, bool):
         return json.dumps(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return printable(json.dumps(value, ensure_ascii=False))
     if _isNumber(value):
         return _renderNumber(value)
     if isinstance(value, dict):

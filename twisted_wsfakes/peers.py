@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from .connection import Connection
 from .errors import ScriptMismatch
 from .matchers import Difference, describe, renderJSON
+from .printable import printable
 from .script import (
     Close,
     Drop,
@@ -129,7 +130,7 @@ class _Run:
         except ValueError as e:
             # Only reachable with Autobahn's own UTF-8 validation turned off.
             where = self._current if not self.finished else None
-            self.fail(where, f"text {payload!r}", [], problem=str(e))
+            self.fail(where, f"text {payload!r}", [], problem=printable(str(e)))
             return
         self.inbox.append((self.received, message))
         self.play()
@@ -175,7 +176,7 @@ class _Run:
                 self.fail(self._current, None, [], problem=f"got {self.ended}")
                 return
             reason = protocol.remoteCloseReason
-            got = f"close {code}" + (f' "{reason}"' if reason else "")
+            got = f"close {code}" + (f" {renderJSON(reason)}" if reason else "")
             differences = self._checked(
                 self._current, lambda: step.check(code, reason), got
             )
@@ -469,7 +470,8 @@ class _Run:
         if position is not None and problem is None:
             lines.append(f"  expected {_describeStep(position.step)}")
         if got is not None:
-            lines.append(f"  got      {got}")
+            # What came is one line, whatever the peer put in it.
+            lines.append(f"  got      {printable(got)}")
         lines += [f"  differs at {difference}" for difference in differences]
         if problem is not None:
             lines.append(f"  {problem}")
@@ -633,8 +635,9 @@ class _PlaysScript:
             self.run.closed(wasClean)
 
     def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
-        # Remembered so a protocol error is reported as what it was.
-        self._failedWith = (code, reason)
+        # Remembered so a protocol error is reported as what it was; the
+        # reason may quote what the other side sent.
+        self._failedWith = (code, printable(reason))
         super()._fail_connection(code, reason)  # type: ignore[misc]
 
 
@@ -969,12 +972,14 @@ def _describeMessage(message: Message) -> str:
 def _describeEnd(protocol: Any, wasClean: bool) -> str:
     code = protocol.remoteCloseCode
     if code is not None:
+        reason = protocol.remoteCloseReason
         return f"the other side closed with {code}" + (
-            f' "{protocol.remoteCloseReason}"' if protocol.remoteCloseReason else ""
+            f" {renderJSON(reason)}" if reason else ""
         )
     if wasClean:
         return "the connection was closed"
-    return f"the connection was lost ({protocol.wasNotCleanReason})"
+    # Autobahn's reason can quote the server's HTTP status line.
+    return f"the connection was lost ({printable(str(protocol.wasNotCleanReason))})"
 
 
 def _indexOfMessage(transcript: Any, sender: Role, sequence: int) -> int | None:

@@ -49,6 +49,7 @@ from .network import (
     _Listener,
 )
 from .peers import ScriptedServer
+from .printable import printable
 from .wire import Handshake
 
 EndpointOutcome = Literal["pending", "connected", "failed", "cancelled"]
@@ -632,7 +633,8 @@ def _table(
                 [
                     str(number),
                     _number(row.attempt.time),
-                    _outcomeOf(row.attempt),
+                    # A host name may come from a server (a redirect).
+                    printable(_outcomeOf(row.attempt)),
                     "-" if row.delay is None else _number(row.delay),
                 ]
             )

@@ -38,6 +38,8 @@ from typing import (
 
 import attrs
 
+from .printable import escapeChar, printable
+
 Sender: TypeAlias = Literal["client", "server"]
 EndHow: TypeAlias = Literal["closed", "aborted", "dropped"]
 EventKind: TypeAlias = Literal[
@@ -540,8 +542,12 @@ class Transcript:
         Draw the transcript as a sequence diagram, one line per event.
 
         Payloads too long for ``width`` characters are cut, with their full
-        length after them; text is shown as is (control characters
-        escaped), binary as hex, ping, pong and raw data as bytes literals::
+        length after them; text is shown as is, binary as hex, ping, pong
+        and raw data as bytes literals.  Whatever came from the wire (text,
+        close reasons, request paths, reason phrases, subprotocols) shows
+        with control characters, newlines and other unprintable characters
+        escaped, so each event is one line and a peer cannot drive the
+        terminal::
 
               0.000  client → server  request GET /v1 (subprotocols: feed.v1)
               0.000  server → client  response 101 Switching Protocols
@@ -618,30 +624,11 @@ class Transcript:
 # -- Rendering.
 
 
-_CONTROL_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escapeChar(char: str) -> str:
-    if char.isprintable():
-        return char
-    if char in _CONTROL_ESCAPES:
-        return _CONTROL_ESCAPES[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
 def _byteRepr(byte: int) -> str:
     if byte in (0x5C, 0x27):
         return "\\" + chr(byte)
-    char = chr(byte)
-    if char in _CONTROL_ESCAPES:
-        return _CONTROL_ESCAPES[char]
-    if 0x20 <= byte < 0x7F:
-        return char
+    if byte < 0x80:
+        return escapeChar(chr(byte))
     return f"\\x{byte:02x}"
 
 
@@ -680,7 +667,7 @@ def _fit(
 def _showText(text: str, room: int) -> str:
     if not text:
         return '""'
-    pieces = [_escapeChar(char) for char in text[: room + 1]]
+    pieces = [escapeChar(char) for char in text[: room + 1]]
     return _fit(pieces, len(text), "chars", room)
 
 
@@ -705,14 +692,14 @@ def _describe(event: Event, width: int) -> str:
         return max(width - len(head), _MIN_ROOM)
 
     if isinstance(event, Request):
-        text = f"request {event.method} {event.path}"
+        text = f"request {printable(event.method)} {printable(event.path)}"
         if event.subprotocols:
-            text += f" (subprotocols: {', '.join(event.subprotocols)})"
+            text += f" (subprotocols: {printable(', '.join(event.subprotocols))})"
         return text
     if isinstance(event, Response):
-        text = f"response {event.status} {event.reason}".rstrip()
+        text = f"response {event.status} {printable(event.reason)}".rstrip()
         if event.subprotocol:
-            text += f" (subprotocol: {event.subprotocol})"
+            text += f" (subprotocol: {printable(event.subprotocol)})"
         return text
     if isinstance(event, (TextMessage, BinaryMessage)):
         head = f"{event.kind} "
@@ -732,7 +719,8 @@ def _describe(event: Event, width: int) -> str:
         if isinstance(event.reason, bytes):
             return f"close {event.code} [invalid UTF-8] {_showBytes(event.reason, 200)}"
         if event.reason:
-            return f"close {event.code} {json.dumps(event.reason, ensure_ascii=False)}"
+            reason = printable(json.dumps(event.reason, ensure_ascii=False))
+            return f"close {event.code} {reason}"
         return f"close {event.code}"
     if isinstance(event, (Ping, Pong, RawData)):
         head = f"{event.kind} "

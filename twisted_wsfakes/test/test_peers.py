@@ -2009,3 +2009,73 @@ class LaterReplyTests(_PeerTestCase):
         server = self.serve(Script(reply(lambda m: Deferred())))
         _send(self.reactor, _connect(self.reactor), "hello")
         self.assertIn("the script stopped at step 1 of 1", _report(self, server))
+
+
+class _Refuser(Protocol):
+    """
+    Answers the opening handshake with a 400 whose reason phrase and header
+    hold terminal escape sequences, then closes.
+    """
+
+    def dataReceived(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(
+            b"HTTP/1.1 400 Nope\x1b[2J\r\nX-Evil: a\x1b]0;pwned\x07\r\n\r\n"
+        )
+        self.transport.loseConnection()
+
+
+class EscapingTests(_PeerTestCase):
+    """
+    Reports show what the other side sent with control characters and
+    newlines escaped, so it can neither forge report lines nor drive the
+    terminal.
+    """
+
+    def _assertSafe(self, report: str) -> None:
+        self.assertNotIn("\x1b", report)
+        self.assertNotIn("\x9b", report)
+        self.assertNotIn("\n✗", report)
+
+    def test_closeReason(self) -> None:
+        """
+        A close reason holding a newline, a forged mark and an escape
+        sequence shows escaped, in the report's line and in its transcript.
+        """
+        reason = "bye\n✗ step 1\x1b[2J"
+        self.serve(Script(close(4000, reason)))
+        client = self.reactor.connectWebSocket(URL, Script(expectClose(1000)))
+        self.reactor.flush()
+        report = _report(self, client)
+        self._assertSafe(report)
+        escaped = 'close 4000 "bye\\n✗ step 1\\u001b[2J"'
+        self.assertIn(f"  got      {escaped}", _lines(report))
+        self.assertIn(f"  0.000  server → client  {escaped}", _lines(report))
+
+    def test_responseReason(self) -> None:
+        """
+        A server's refusal with escape sequences in its reason phrase shows
+        them escaped, in what happened and in the transcript.
+        """
+        factory = Factory.forProtocol(_Refuser)
+        self.reactor.listenTCP(9000, factory)
+        client = self.reactor.connectWebSocket(URL, Script(sendText("hi")))
+        self.reactor.flush()
+        report = _report(self, client)
+        self._assertSafe(report)
+        self.assertIn(
+            "  0.000  server → client  response 400 Nope\\x1b[2J",
+            _lines(report),
+        )
+
+    def test_textMessage(self) -> None:
+        """
+        A text message that does not match shows with its controls escaped.
+        """
+        self.serve(Script(sendText("\x1b[2J\u202e\n✗ step 1")))
+        client = self.reactor.connectWebSocket(URL, Script(expectText("hello")))
+        self.reactor.flush()
+        report = _report(self, client)
+        self._assertSafe(report)
+        self.assertNotIn("\u202e", report)
+        self.assertIn('  got      text "\\u001b[2J\\u202e\\n✗ step 1"', _lines(report))

@@ -673,6 +673,20 @@ class AttemptAssertionTests(SynchronousTestCase):
             "  2  2     cancelled                        0",
         )
 
+    def test_describeAttemptsEscapes(self) -> None:
+        """
+        A host name holding a newline or an escape sequence (one taken from
+        a server's redirect, say) shows escaped, so each attempt stays one
+        line of the table.
+        """
+        reactor = useFakeReactor(self)
+        reactor.connectTCP("evil\n  1  0     connected\x1b[2J", 9000, _Counting())
+        reactor.flush()
+        self.assertEqual(
+            describeAttempts(reactor.attempts).splitlines()[1:],
+            ["  0  0     refused evil\\n  1  0     connected\\x1b[2J:9000  -"],
+        )
+
 
 class OutageTests(SynchronousTestCase):
     """

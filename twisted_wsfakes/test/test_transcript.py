@@ -249,6 +249,48 @@ class RenderTests(SynchronousTestCase):
             '  0.000  client → server  text ""',
         )
 
+    def test_handshakeAndCloseEscaped(self) -> None:
+        """
+        A request's method, path and subprotocols, a response's reason and
+        subprotocol, and a close reason show with newlines, escape
+        sequences and other unprintable characters escaped: a peer cannot
+        forge a line or drive the terminal.
+        """
+        forged = "\n✗ step 1\x1b[2J"
+        transcript = Transcript(
+            [
+                Request(
+                    0,
+                    "client",
+                    "G\x1bT",
+                    "/v1" + forged,
+                    [("Sec-WebSocket-Protocol", "a\x9b, b\u202e")],
+                ),
+                Response(
+                    0,
+                    "server",
+                    400,
+                    "Bad" + forged,
+                    [("Sec-WebSocket-Protocol", "a\x07")],
+                ),
+                Close(0, "server", 4000, "bye" + forged + "\x9b"),
+            ]
+        )
+        self.assertEqual(
+            transcript.render().split("\n"),
+            [
+                (
+                    "  0.000  client → server  request G\\x1bT /v1\\n✗ step 1\\x1b[2J "
+                    "(subprotocols: a\\x9b, b\\u202e)"
+                ),
+                (
+                    "  0.000  server → client  response 400 Bad\\n✗ step 1\\x1b[2J "
+                    "(subprotocol: a\\x07)"
+                ),
+                '  0.000  server → client  close 4000 "bye\\n✗ step 1\\u001b[2J\\x9b"',
+            ],
+        )
+
     def test_oddMessages(self) -> None:
         """
         Text that is not UTF-8 shows as bytes, compressed messages as hex,

@@ -492,6 +492,47 @@ class FileTests(SynchronousTestCase):
             ": unexpected field",
         )
 
+    def test_messagesEscaped(self) -> None:
+        """
+        What an error quotes from the file (a field's name, a value) shows
+        with control characters escaped: a file cannot write escape
+        sequences or extra lines to the terminal through an error.
+        """
+        error = self._load(self._HEADER, {**self._PING, "a\n✗ \x1b[2J": 1})
+        self.assertEqual(error.field, "a\n✗ \x1b[2J")
+        self.assertEqual(
+            str(error),
+            f'{error.path}, line 2, field "a\\n✗ \\x1b[2J": unexpected field',
+        )
+        error = self._load(self._HEADER, {**self._PING, "sender": "\x1b[2J\u202e"})
+        self.assertEqual(
+            str(error),
+            f'{error.path}, line 2, field "sender": expected "client" or "server", '
+            'got "\\u001b[2J\\u202e"',
+        )
+
+    def test_loadedPathRendersEscaped(self) -> None:
+        """
+        A request path read from a file, holding a newline and an escape
+        sequence, renders escaped.
+        """
+        path = self.mktemp()
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(json.dumps(self._HEADER) + "\n")
+            request = {
+                "time": 0,
+                "sender": "client",
+                "kind": "request",
+                "method": "GET",
+                "path": "/x\n✗ step 1\x1b[2J",
+                "headers": [],
+            }
+            file.write(json.dumps(request) + "\n")
+        self.assertEqual(
+            Transcript.load(path).render(),
+            "  0.000  client → server  request GET /x\\n✗ step 1\\x1b[2J",
+        )
+
     def test_duplicateField(self) -> None:
         """
         A field given twice is reported, not silently overwritten.
