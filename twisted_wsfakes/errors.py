@@ -226,3 +226,19 @@ class FakeReactorInUse(WsFakesError, RuntimeError):
     still in use: installs must be undone last in first out, as trial's
     cleanups undo them.
     """
+
+
+class JSONPathError(WsFakesError, ValueError):
+    """
+    A JSON path (``$.token``, ``$.auth.*``, ``$.items[0].id``) is written
+    wrong; the message shows the path and the part that could not be read.
+    """
+
+
+class RealNetworkError(WsFakesError, RuntimeError):
+    """
+    Recording, proxying or serving on the real network could not do what it
+    was asked: a bad URL, a refused connection or handshake, a port already
+    in use, an output file that already exists.  The message is one line
+    that says what to do about it.
+    """

@@ -9,7 +9,8 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from textwrap import indent
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import Protocol as Typed
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -26,7 +27,7 @@ from autobahn.websocket.types import (
 )
 from autobahn.websocket.util import parse_url
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IAddress, IDelayedCall
+from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime
 from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 
@@ -52,7 +53,7 @@ from .script import (
     Stall,
     Wait,
 )
-from .transcript import BinaryMessage, TextMessage
+from .transcript import BinaryMessage, TextMessage, Transcript
 
 if TYPE_CHECKING:
     from .network import FakeReactor
@@ -63,6 +64,22 @@ AfterLast = Literal["repeat", "refuse"]
 
 #: Close codes with which Autobahn fails a connection for a broken frame.
 _PROTOCOL_ERRORS = {1002: "protocol error", 1007: "invalid payload"}
+
+
+class Transcribed(Typed):
+    """
+    A connection a scripted peer runs on, as far as its reports need: the
+    in-memory `Connection`, or a recording of a real socket.
+    """
+
+    @property
+    def transcript(self) -> Transcript:
+        """
+        What was said on the connection so far.
+        """
+
+
+ConnectionT = TypeVar("ConnectionT", bound=Transcribed)
 
 
 class _Run:
@@ -77,7 +94,7 @@ class _Run:
 
     def __init__(
         self,
-        owner: _ScriptedPeer,
+        owner: _ScriptedPeer[Any],
         script: Script,
         number: int,
         protocol: WebSocketServerProtocol | WebSocketClientProtocol,
@@ -101,8 +118,9 @@ class _Run:
         self.closing = False
 
     @property
-    def connection(self) -> Connection:
-        return _connectionOf(self.protocol)
+    def transcript(self) -> Transcript:
+        connection: Transcribed = self.owner.connectionOf(self.protocol)
+        return connection.transcript
 
     @property
     def finished(self) -> bool:
@@ -482,7 +500,7 @@ class _Run:
     def _renderTranscript(
         self, sequence: int | None, position: ScriptPosition | None
     ) -> str:
-        transcript = self.connection.transcript
+        transcript = self.transcript
         marks = {}
         if sequence is not None:
             index = _indexOfMessage(transcript, self.owner.otherSide, sequence)
@@ -519,19 +537,19 @@ class _Run:
                 ),
                 *waiting,
                 "transcript:",
-                self.connection.transcript.render(),
+                self.transcript.render(),
             ]
         )
 
 
-class _ScriptedPeer:
+class _ScriptedPeer(Generic[ConnectionT]):
     """
     What ScriptedServer and ScriptedClient share: runs, reports, cleanup.
     """
 
     otherSide: Role
 
-    def __init__(self, reactor: FakeReactor, url: str, onMismatch: OnMismatch) -> None:
+    def __init__(self, reactor: IReactorTime, url: str, onMismatch: OnMismatch) -> None:
         if onMismatch not in ("close", "drop"):
             raise ValueError(
                 f'onMismatch must be "close" or "drop", not {onMismatch!r}'
@@ -539,7 +557,7 @@ class _ScriptedPeer:
         self.reactor = reactor
         self.url = url
         self.onMismatch = onMismatch
-        self.connections: list[Connection] = []
+        self.connections: list[ConnectionT] = []
         self._runs: list[_Run] = []
         self._reported: set[tuple[object, ...]] = set()
         # The transports that stall() steps paused.
@@ -551,6 +569,23 @@ class _ScriptedPeer:
         The :class:`Transcript` of each connection, in order.
         """
         return [connection.transcript for connection in self.connections]
+
+    def connectionOf(self, protocol: Any) -> ConnectionT:
+        """
+        The connection ``protocol`` runs on, whose transcript its reports show.
+        """
+        raise NotImplementedError
+
+    def problemOf(self, number: int) -> str | None:
+        """
+        The report on connection ``number`` (1-based, as reports number
+        them): its mismatch, or the steps it left unplayed; ``None`` when
+        its script played to the end (or it never ran one).
+        """
+        for run in self._runs:
+            if run.number == number:
+                return str(run.mismatch) if run.mismatch else run.unfinished()
+        return None
 
     def assertDone(self) -> None:
         """
@@ -646,12 +681,12 @@ class _ServerProtocol(_PlaysScript, WebSocketServerProtocol):  # type: ignore[mi
     A real Autobahn server protocol playing its ScriptedServer's next Script.
     """
 
-    owner: ScriptedServer
+    owner: ServerScripts[Any]
     run: _Run
     _rejectHeaders: Mapping[str, str] | None = None
 
     def connectionMade(self) -> None:
-        self.owner.connections.append(_connectionOf(self))
+        self.owner.connections.append(self.owner.connectionOf(self))
         self.run = self.owner._startRun(self.owner._nextScript(), self)
         super().connectionMade()
 
@@ -694,7 +729,9 @@ class _Hang(Protocol):
 
 
 class _ServerFactory(WebSocketServerFactory):
-    def __init__(self, owner: ScriptedServer, url: str, reactor: FakeReactor) -> None:
+    def __init__(
+        self, owner: ServerScripts[Any], url: str, reactor: IReactorTime
+    ) -> None:
         super().__init__(url, reactor=reactor)  # type: ignore[no-untyped-call]
         self.owner = owner
 
@@ -703,7 +740,7 @@ class _ServerFactory(WebSocketServerFactory):
             self.owner._hangs -= 1
             hung = _Hang()
             hung.connectionMade = lambda: self.owner.connections.append(  # type: ignore[method-assign]
-                _connectionOf(hung)
+                self.owner.connectionOf(hung)
             )
             return hung
         protocol = cast(_ServerProtocol, super().buildProtocol(addr))
@@ -711,7 +748,64 @@ class _ServerFactory(WebSocketServerFactory):
         return protocol
 
 
-class ScriptedServer(_ScriptedPeer):
+class ServerScripts(_ScriptedPeer[ConnectionT]):
+    """
+    Plays Scripts as a websocket server, wherever it listens: the n-th
+    connection its `factory` accepts plays the n-th Script, and after the
+    last one the last Script again.
+
+    :class:`ScriptedServer` listens on the fake network;
+    `twisted_wsfakes.realnet.serve` on a real port.  Both play through this
+    one engine, so a client that deviates gets the same report.
+
+    :ivar factory: the Autobahn server factory whose protocols play the
+        Scripts.
+    """
+
+    otherSide: Role = "client"
+
+    def __init__(
+        self,
+        reactor: IReactorTime,
+        url: str,
+        *scripts: Script,
+        onMismatch: OnMismatch = "close",
+        headers: dict[str, str] | None = None,
+        protocolOptions: dict[str, Any] | None = None,
+    ) -> None:
+        if not scripts:
+            raise ValueError("serveWebSocket() needs at least one Script")
+        for number, script in enumerate(scripts, 1):
+            if not isinstance(script, Script):
+                raise TypeError(f"script {number} is {script!r}, not a Script")
+            script.checkRole("server")
+        super().__init__(reactor, url, onMismatch)
+        self.scripts = scripts
+        self.headers = headers or {}
+        self._hangs = 0
+        self.factory = _ServerFactory(self, url, reactor)
+        self.factory.protocol = _ServerProtocol
+        self.factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
+
+    def hangNext(self, n: int = 1) -> None:
+        """
+        Accept the next ``n`` TCP connections and never answer them.
+        """
+        self._hangs += n
+
+    def _nextScript(self) -> Script:
+        return self.scripts[min(len(self._runs), len(self.scripts) - 1)]
+
+    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
+        made, total = len(self._runs), len(self.scripts)
+        why = f"was never played: only {made} connection(s) were made"
+        return [
+            (("unused", n), f"{self.url}: script {n + 1} of {total} {why}")
+            for n in range(made, total)
+        ]
+
+
+class ScriptedServer(ServerScripts[Connection]):
     """
     A websocket server on the fake network that plays Scripts, made by
     :meth:`FakeReactor.serveWebSocket`::
@@ -733,8 +827,6 @@ class ScriptedServer(_ScriptedPeer):
     :ivar connections: every :class:`Connection` it accepted, in order.
     """
 
-    otherSide: Role = "client"
-
     def __init__(
         self,
         reactor: FakeReactor,
@@ -745,39 +837,34 @@ class ScriptedServer(_ScriptedPeer):
         headers: dict[str, str] | None = None,
         protocolOptions: dict[str, Any] | None = None,
     ) -> None:
-        if not scripts:
-            raise ValueError("serveWebSocket() needs at least one Script")
-        for number, script in enumerate(scripts, 1):
-            if not isinstance(script, Script):
-                raise TypeError(f"script {number} is {script!r}, not a Script")
-            script.checkRole("server")
         if afterLast not in ("repeat", "refuse"):
             raise ValueError(
                 f'afterLast must be "repeat" or "refuse", not {afterLast!r}'
             )
-        super().__init__(reactor, url, onMismatch)
-        self.scripts = scripts
+        super().__init__(
+            reactor,
+            url,
+            *scripts,
+            onMismatch=onMismatch,
+            headers=headers,
+            protocolOptions=protocolOptions,
+        )
         self.afterLast = afterLast
-        self.headers = headers or {}
-        self._hangs = 0
         _, host, port, _, _, _ = parse_url(url)
-        self._factory = _ServerFactory(self, url, reactor)
-        self._factory.protocol = _ServerProtocol
-        self._factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
-        self._listener = reactor._listenAt(host, port, self._factory)
+        self._listener = reactor._listenAt(host, port, self.factory)
         reactor._scriptedPeers.append(self)
+
+    def connectionOf(self, protocol: Any) -> Connection:
+        """
+        The in-memory connection ``protocol`` runs on.
+        """
+        return _connectionOf(protocol)
 
     def refuseNext(self, n: int = 1) -> None:
         """
         Refuse the next ``n`` connection attempts, as a full server would.
         """
         self._listener.refusals += n
-
-    def hangNext(self, n: int = 1) -> None:
-        """
-        Accept the next ``n`` TCP connections and never answer them.
-        """
-        self._hangs += n
 
     def down(self, dropConnections: bool = True) -> None:
         """
@@ -794,18 +881,9 @@ class ScriptedServer(_ScriptedPeer):
         self._listener.up()
 
     def _nextScript(self) -> Script:
-        served = len(self._runs)
-        if served + 1 >= len(self.scripts) and self.afterLast == "refuse":
+        if len(self._runs) + 1 >= len(self.scripts) and self.afterLast == "refuse":
             self._listener.refuseAll = True
-        return self.scripts[min(served, len(self.scripts) - 1)]
-
-    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
-        made, total = len(self._runs), len(self.scripts)
-        why = f"was never played: only {made} connection(s) were made"
-        return [
-            (("unused", n), f"{self.url}: script {n + 1} of {total} {why}")
-            for n in range(made, total)
-        ]
+        return super()._nextScript()
 
 
 class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[misc]
@@ -817,7 +895,7 @@ class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[mi
     run: _Run
 
     def connectionMade(self) -> None:
-        self.owner.connections.append(_connectionOf(self))
+        self.owner.connections.append(self.owner.connectionOf(self))
         self.run = self.owner._startRun(self.owner.script, self)
         super().connectionMade()
 
@@ -836,7 +914,7 @@ class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[mi
             )
 
 
-class ScriptedClient(_ScriptedPeer):
+class ScriptedClient(_ScriptedPeer[Connection]):
     """
     A websocket client that plays a Script against the server under test,
     made by :meth:`FakeReactor.connectWebSocket`::
@@ -879,6 +957,12 @@ class ScriptedClient(_ScriptedPeer):
         )
         self._attempt = reactor.attempts[-1]
         reactor._scriptedPeers.append(self)
+
+    def connectionOf(self, protocol: Any) -> Connection:
+        """
+        The in-memory connection ``protocol`` runs on.
+        """
+        return _connectionOf(protocol)
 
     def _unused(self) -> list[tuple[tuple[object, ...], str]]:
         if self._runs:

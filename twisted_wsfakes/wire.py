@@ -195,9 +195,19 @@ def _parseHead(
     return start, tuple(headers)
 
 
-class _WireParser:
+class WireParser:
     """
     Turns wire records into events, one record at a time, in linear time.
+
+    `transcriptFromWire` parses a whole log at once; a recorder on a live
+    socket feeds each write as it happens and takes the events made so far
+    from `events` (a list that only grows)::
+
+        parser = WireParser()
+        parser.feed(WireData(0.0, "client", b"GET / HTTP/1.1\r\n..."))
+        newEvents = parser.events[written:]
+
+    :ivar events: the events made so far, in order.
     """
 
     def __init__(self) -> None:
@@ -212,6 +222,9 @@ class _WireParser:
         self._raw: list[bytes] = []
 
     def feed(self, record: WireData | WireEnd) -> None:
+        """
+        Read one record: bytes one side wrote, or the end of the connection.
+        """
         if isinstance(record, WireData):
             direction = self._directions[record.sender]
             direction.buffer += record.data
@@ -492,7 +505,7 @@ def transcriptFromWire(records: Sequence[WireData | WireEnd]) -> Transcript:
     :param records: the writes and the end of the connection, in order.
     :raises ValueError: if the records' times go backwards.
     """
-    parser = _WireParser()
+    parser = WireParser()
     for record in records:
         parser.feed(record)
     if records:
