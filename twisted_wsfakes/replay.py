@@ -4,11 +4,13 @@ Turn a recorded Transcript into a Script that plays one side of it again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import NotJSONError, ScriptError
+from .errors import JSONPathError, NotJSONError, ScriptError
+from .jsonpath import JSONPath
 from .matchers import ANY
 from .script import (
     Message,
@@ -39,6 +41,13 @@ from .transcript import (
 
 Role = Literal["server", "client"]
 
+REDACTED_JSON = "redactedJSON"
+"""
+The transcript metadata key that lists, as a JSON array of JSON paths, the
+fields whose values were redacted before the file was written; a replay
+lets those fields match anything.
+"""
+
 
 def scriptFromTranscript(
     transcript: Transcript,
@@ -63,7 +72,8 @@ def scriptFromTranscript(
         ``"client"``.
     :param ignoreFields: JSON object keys whose values may differ when
         replayed (request ids, timestamps, tokens): at any depth, they
-        match ``ANY``.
+        match ``ANY``.  Fields the recorder redacted (listed in the
+        transcript's metadata under `REDACTED_JSON`) match ``ANY`` too.
     :raises ScriptError: if the transcript cannot be played as a script.
     """
     if isinstance(ignoreFields, str):
@@ -73,7 +83,7 @@ def scriptFromTranscript(
         )
     if role not in ("server", "client"):
         raise ScriptError(f'a transcript replays as "server" or "client", not {role!r}')
-    builder = _Builder(role, frozenset(ignoreFields))
+    builder = _Builder(role, frozenset(ignoreFields), _redactedPaths(transcript))
     for event in transcript:
         if builder.done:
             break
@@ -86,9 +96,12 @@ class _Builder:
     Builds the steps event by event, keeping the clock time reached.
     """
 
-    def __init__(self, role: Role, ignored: frozenset[str]) -> None:
+    def __init__(
+        self, role: Role, ignored: frozenset[str], redacted: tuple[JSONPath, ...]
+    ) -> None:
         self.role = role
         self.ignored = ignored
+        self.redacted = redacted
         self.steps: list[Step] = []
         self.now = 0.0
         self.closing = False
@@ -151,7 +164,10 @@ class _Builder:
         except NotJSONError:
             self.steps.append(expectText(text))
             return
-        self.steps.append(expectJSON(_loosen(value, self.ignored)))
+        value = _loosen(value, self.ignored)
+        for path in self.redacted:
+            value, _ = path.replace(value, lambda _: ANY)
+        self.steps.append(expectJSON(value))
 
     def _close(self, event: Close) -> None:
         if event.sender == self.role:
@@ -177,6 +193,22 @@ class _Builder:
         if time > self.now:
             self.steps.append(wait(time - self.now))
             self.now = time
+
+
+def _redactedPaths(transcript: Transcript) -> tuple[JSONPath, ...]:
+    text = transcript.metadata.get(REDACTED_JSON)
+    if text is None:
+        return ()
+    try:
+        paths = json.loads(text)
+        if isinstance(paths, list):
+            return tuple(JSONPath.parse(path) for path in paths)
+    except (ValueError, JSONPathError):
+        pass
+    raise ScriptError(
+        f"the transcript's {REDACTED_JSON!r} metadata must be a JSON list of "
+        f"JSON paths, got {text!r}"
+    )
 
 
 def _text(event: TextMessage) -> str:
