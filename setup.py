@@ -8,8 +8,9 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-# twisted[websocket] brings wsproto, for the tests of twisted.web.websocket.
-_TEST = ["hypothesis", "twisted[websocket]"]
+# twisted[websocket] brings wsproto, for the tests of twisted.web.websocket;
+# websockets is the independent implementation the real-network tests talk to.
+_TEST = ["hypothesis", "twisted[websocket]", "websockets"]
 _DEV = [*_TEST, "mypy", "mypy-zope", "ruff", "sphinx", "tox"]
 
 setup(
@@ -23,7 +24,7 @@ setup(
     long_description_content_type="text/x-rst",
     python_requires=">=3.11",
     packages=find_packages(include=["twisted_wsfakes", "twisted_wsfakes.*"]),
-    package_data={"twisted_wsfakes": ["py.typed"]},
+    package_data={"twisted_wsfakes": ["py.typed", "data/*.jsonl"]},
     install_requires=[
         "twisted",
         "autobahn[twisted]",
@@ -31,6 +32,7 @@ setup(
         "attrs",
     ],
     extras_require={"test": _TEST, "dev": _DEV},
+    entry_points={"console_scripts": ["twisted-wsfakes = twisted_wsfakes.cli:main"]},
     classifiers=[
         "Development Status :: 2 - Pre-Alpha",
         "Framework :: Twisted",

@@ -242,3 +242,10 @@ class RealNetworkError(WsFakesError, RuntimeError):
     in use, an output file that already exists.  The message is one line
     that says what to do about it.
     """
+
+
+class UsageError(WsFakesError, ValueError):
+    """
+    A ``twisted-wsfakes`` command was given arguments it cannot use; the
+    message says which and what to write instead.
+    """

@@ -139,7 +139,7 @@ class Capture:
 
     def _now(self) -> float:
         # A wall clock may step back; transcript times may not.
-        self._last = max(self._last, self.clock.seconds() - self._start)
+        self._last = max(self._last, round(self.clock.seconds() - self._start, 6))
         return self._last
 
     def _take(self) -> None:
