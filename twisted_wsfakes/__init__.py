@@ -25,18 +25,21 @@ from .errors import (
     DominoesNotDone,
     FakeReactorInUse,
     IncompleteTranscriptWarning,
+    JSONPathError,
     LeftoverError,
     NeverSettles,
     NoSuchDomino,
     NotJSONError,
     PatchTargetError,
     PatternError,
+    RealNetworkError,
     RealReactorUsed,
     ScriptError,
     ScriptMismatch,
     TranscriptError,
     TranscriptExists,
     UnsupportedByFake,
+    UsageError,
     WsFakesError,
 )
 from .matchers import (
@@ -79,6 +82,9 @@ from .wire import Handshake
 
 if TYPE_CHECKING:
     from .peers import ScriptedClient, ScriptedServer
+    from .realnet.proxy import proxy
+    from .realnet.record import record
+    from .realnet.serve import ScriptServer, serveScript
     from .reconnect import (
         EndpointAttempt,
         FakeEndpoint,
@@ -104,6 +110,10 @@ _LAZY = {
     "describeAttempts": "reconnect",
     "outage": "reconnect",
     "retryDelays": "reconnect",
+    "proxy": "realnet.proxy",
+    "record": "realnet.record",
+    "ScriptServer": "realnet.serve",
+    "serveScript": "realnet.serve",
 }
 
 if not TYPE_CHECKING:
@@ -127,7 +137,6 @@ if not TYPE_CHECKING:
 
 __all__ = [
     "ANY",
-    "PENDING",
     "CallAlreadySettled",
     "CallState",
     "Clock",
@@ -146,6 +155,7 @@ __all__ = [
     "Handshake",
     "IncompleteLine",
     "IncompleteTranscriptWarning",
+    "JSONPathError",
     "LeftoverError",
     "ListenerSwitch",
     "Matcher",
@@ -153,12 +163,15 @@ __all__ = [
     "NeverSettles",
     "NoSuchDomino",
     "NotJSONError",
+    "PENDING",
     "PatchTargetError",
     "PatternError",
+    "RealNetworkError",
     "RealReactorUsed",
     "Script",
     "ScriptError",
     "ScriptMismatch",
+    "ScriptServer",
     "ScriptedClient",
     "ScriptedServer",
     "Transcript",
@@ -166,6 +179,7 @@ __all__ = [
     "TranscriptExists",
     "TranscriptWriter",
     "UnsupportedByFake",
+    "UsageError",
     "WebSocketTestCase",
     "WsFakesError",
     "approx",
@@ -186,6 +200,8 @@ __all__ = [
     "outage",
     "ping",
     "predicate",
+    "proxy",
+    "record",
     "regex",
     "reject",
     "repeat",
@@ -195,6 +211,7 @@ __all__ = [
     "sendBinary",
     "sendJSON",
     "sendText",
+    "serveScript",
     "stall",
     "strict",
     "useFakeReactor",
