@@ -137,6 +137,7 @@ if not TYPE_CHECKING:
 
 __all__ = [
     "ANY",
+    "PENDING",
     "CallAlreadySettled",
     "CallState",
     "Clock",
@@ -163,7 +164,6 @@ __all__ = [
     "NeverSettles",
     "NoSuchDomino",
     "NotJSONError",
-    "PENDING",
     "PatchTargetError",
     "PatternError",
     "RealNetworkError",

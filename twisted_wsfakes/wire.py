@@ -581,7 +581,7 @@ def handshakeFromWire(records: Iterable[WireData | WireEnd]) -> Handshake | None
         HTTP request to upgrade to websocket (or it has sent none): the
         connection is not a websocket's.
     """
-    parser = _WireParser()
+    parser = WireParser()
     client, server = parser._directions["client"], parser._directions["server"]
     seen = 0
     requested = False

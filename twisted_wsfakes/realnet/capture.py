@@ -19,7 +19,7 @@ from twisted.internet.interfaces import IAddress, IProtocol, IReactorTime
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 
-from ..errors import RealNetworkError
+from ..errors import RealNetworkError, TranscriptExists
 from ..transcript import (
     BinaryMessage,
     Close,
@@ -60,13 +60,13 @@ def openTranscript(
     :raises RealNetworkError: if ``path`` exists and ``overwrite`` is false,
         or cannot be written.
     """
-    if not overwrite and os.path.exists(path):
+    try:
+        return TranscriptWriter(path, metadata, overwrite=overwrite)
+    except TranscriptExists:
         raise RealNetworkError(
             f"{os.fspath(path)} already exists: choose another file, or pass "
             "--force (overwrite=True) to replace it"
-        )
-    try:
-        return TranscriptWriter(path, metadata)
+        ) from None
     except OSError as e:
         raise RealNetworkError(
             f"cannot write {os.fspath(path)}: {e.strerror}; choose a file in a "
