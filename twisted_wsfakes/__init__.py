@@ -76,6 +76,7 @@ from .script import (
     wait,
 )
 from .testcase import WebSocketTestCase, useFakeReactor
+from .threads import FakeThreadPool
 from .transcript import IncompleteLine, Transcript
 from .transcriptfile import TranscriptWriter
 from .wire import Handshake
@@ -153,6 +154,7 @@ __all__ = [
     "FakeEndpoint",
     "FakeReactor",
     "FakeReactorInUse",
+    "FakeThreadPool",
     "Handshake",
     "IncompleteLine",
     "IncompleteTranscriptWarning",

@@ -28,6 +28,7 @@ from twisted.internet.interfaces import (
     IReactorPluggableNameResolver,
     IReactorSSL,
     IReactorTCP,
+    IReactorThreads,
     IReactorTime,
     IReactorUNIX,
     IResolutionReceiver,
@@ -41,6 +42,7 @@ from .clock import Clock
 from .connection import Address, Connection, callLogged
 from .core import ReactorCore
 from .errors import NeverSettles
+from .threads import FakeThreadPool, ThreadCalls
 
 if TYPE_CHECKING:
     # twisted.internet.ssl needs pyOpenSSL, which plain-text tests lack.
@@ -314,6 +316,7 @@ class _Listener:
     IReactorUNIX,
     IReactorPluggableNameResolver,
     IReactorCore,
+    IReactorThreads,
 )
 class FakeReactor(ReactorCore):
     """
@@ -400,6 +403,7 @@ class FakeReactor(ReactorCore):
         self.unixClients: list[tuple[str, ClientFactory[Any], float, int]] = []
         self.unixServers: list[tuple[str, IProtocolFactory, int, int, int]] = []
         self.connectors: list[IConnector] = []
+        self._threads = ThreadCalls()
 
     # Time.
 
@@ -473,7 +477,8 @@ class FakeReactor(ReactorCore):
             self._flushing = False
 
     def _flushRound(self) -> bool:
-        moved = self._completePendingConnects()
+        moved = self._threads.runQueued()
+        moved = self._completePendingConnects() or moved
         # Connections are pumped in the order they were opened; one woken
         # during the round is pumped in it if it comes after the one being
         # pumped, as when a round walked every connection, else in the next.
@@ -521,9 +526,44 @@ class FakeReactor(ReactorCore):
                 f"  {len(self._pendingConnects)} connection attempt(s) made in "
                 "the last round, still pending"
             )
+        lines += self._threads.describeQueued()
         if len(lines) == 1:
             lines.append("  (nothing waits now: the last round settled it)")
         return "\n".join(lines)
+
+    # Threads: work runs in the test's thread, at the next flush.
+
+    def callInThread(
+        self, callable: Callable[..., Any], *args: object, **kwargs: object
+    ) -> None:
+        """
+        Run ``callable`` as thread work at the next :meth:`flush` (or
+        :meth:`advance`), in the test's thread.
+        """
+        self._threads.pool.callInThread(callable, *args, **kwargs)
+
+    def callFromThread(
+        self, callable: Callable[..., Any], *args: object, **kwargs: object
+    ) -> None:
+        """
+        Run ``callable`` at the next :meth:`flush`, after what was asked for
+        before it; called from thread work, run it at once.
+        """
+        self._threads.callFromThread(callable, *args, **kwargs)
+
+    def getThreadPool(self) -> FakeThreadPool:
+        """
+        The :class:`FakeThreadPool` behind :meth:`callInThread` and
+        ``deferToThread``.
+        """
+        return self._threads.pool
+
+    def suggestThreadPoolSize(self, size: int) -> None:
+        """
+        Set the pool's ``max``, as a real reactor does; work still runs in
+        the test's thread.
+        """
+        self._threads.pool.adjustPoolsize(maxthreads=size)
 
     # Scripted peers.
 

@@ -1,0 +1,288 @@
+"""
+Tests for :mod:`twisted_wsfakes.threads`: a FakeReactor runs thread work and
+calls from threads at its next flush, in order, in the test's own thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from twisted.internet import defer
+from twisted.internet.interfaces import (
+    IReactorFromThreads,
+    IReactorInThreads,
+    IReactorThreads,
+)
+from twisted.internet.threads import (
+    blockingCallFromThread,
+    deferToThread,
+    deferToThreadPool,
+)
+from twisted.python.threadpool import ThreadPool
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from .. import FakeReactor, FakeThreadPool, NeverSettles, UnsupportedByFake
+from ..testcase import useFakeReactor
+
+
+class InterfaceTests(SynchronousTestCase):
+    """
+    FakeReactor declares and provides the thread interfaces.
+    """
+
+    def test_providesThreadInterfaces(self) -> None:
+        """
+        ``IReactorThreads`` and the two it extends, verified.
+        """
+        reactor = FakeReactor()
+        for interface in (IReactorThreads, IReactorFromThreads, IReactorInThreads):
+            self.assertTrue(verifyObject(interface, reactor))
+
+    def test_poolIsAThreadPool(self) -> None:
+        """
+        ``getThreadPool()`` gives one :class:`FakeThreadPool`, a Twisted
+        ``ThreadPool``, every time.
+        """
+        reactor = FakeReactor()
+        pool = reactor.getThreadPool()
+        self.assertIsInstance(pool, FakeThreadPool)
+        self.assertIsInstance(pool, ThreadPool)
+        self.assertIs(reactor.getThreadPool(), pool)
+
+
+class CallInThreadTests(SynchronousTestCase):
+    """
+    ``callInThread`` work runs at the next flush or advance, in the test's
+    thread, and never in a real thread.
+    """
+
+    def test_runsAtNextFlushInTestThread(self) -> None:
+        """
+        The work does not run inside the call; the next flush runs it in
+        the thread that called flush.
+        """
+        reactor = FakeReactor()
+        ran: list[tuple[str, int]] = []
+        threadsBefore = threading.active_count()
+        reactor.callInThread(lambda x: ran.append((x, threading.get_ident())), "a")
+        self.assertEqual(ran, [])
+        reactor.flush()
+        self.assertEqual(ran, [("a", threading.get_ident())])
+        self.assertEqual(threading.active_count(), threadsBefore)
+
+    def test_advanceRunsWork(self) -> None:
+        """
+        ``advance()`` delivers thread work as ``flush()`` does.
+        """
+        reactor = FakeReactor()
+        ran: list[float] = []
+        reactor.callInThread(lambda: ran.append(reactor.seconds()))
+        reactor.advance(0)
+        self.assertEqual(ran, [0.0])
+
+    def test_errorIsLogged(self) -> None:
+        """
+        Work that raises with nobody waiting for its outcome is logged, as a
+        thread pool logs it, and the flush goes on.
+        """
+        reactor = FakeReactor()
+        ran: list[str] = []
+        reactor.callInThread(lambda: 1 / 0)
+        reactor.callInThread(lambda: ran.append("next"))
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(ran, ["next"])
+
+    def test_stoppedPoolDropsWork(self) -> None:
+        """
+        As with Twisted's pool, work given after ``stop()`` is dropped; after
+        ``start()`` it runs again.
+        """
+        reactor = FakeReactor()
+        pool = reactor.getThreadPool()
+        ran: list[str] = []
+        pool.stop()
+        pool.callInThread(ran.append, "dropped")
+        pool.start()
+        pool.callInThread(ran.append, "kept")
+        reactor.flush()
+        self.assertEqual(ran, ["kept"])
+
+    def test_suggestThreadPoolSize(self) -> None:
+        """
+        ``suggestThreadPoolSize`` sets the pool's ``max`` and starts no
+        thread; a size below the pool's ``min`` is refused.
+        """
+        reactor = FakeReactor()
+        threadsBefore = threading.active_count()
+        reactor.suggestThreadPoolSize(3)
+        self.assertEqual(reactor.getThreadPool().max, 3)
+        self.assertEqual(threading.active_count(), threadsBefore)
+        reactor.getThreadPool().adjustPoolsize(minthreads=2)
+        e = self.assertRaises(ValueError, reactor.suggestThreadPoolSize, 1)
+        self.assertIn("got 2 and 1", str(e))
+
+
+class CallFromThreadTests(SynchronousTestCase):
+    """
+    ``callFromThread`` calls run at the next flush, in the order made.
+    """
+
+    def test_orderAndTiming(self) -> None:
+        """
+        Calls run in the order made, at the next flush; a call made by one
+        of them runs after every call queued before it.
+        """
+        reactor = FakeReactor()
+        ran: list[str] = []
+
+        def first() -> None:
+            ran.append("first")
+            reactor.callFromThread(ran.append, "queued by first")
+
+        reactor.callFromThread(first)
+        reactor.callFromThread(ran.append, "second")
+        reactor.callInThread(ran.append, "work")
+        reactor.callFromThread(ran.append, "third")
+        self.assertEqual(ran, [])
+        reactor.flush()
+        self.assertEqual(ran, ["first", "second", "work", "third", "queued by first"])
+
+    def test_fromWorkRunsAtOnce(self) -> None:
+        """
+        A call from thread work runs inside the work: the reactor thread
+        took it at once.
+        """
+        reactor = FakeReactor()
+        ran: list[str] = []
+
+        def work() -> None:
+            reactor.callFromThread(ran.append, "from work")
+            ran.append("work goes on")
+
+        reactor.callInThread(work)
+        reactor.flush()
+        self.assertEqual(ran, ["from work", "work goes on"])
+
+    def test_errorIsLogged(self) -> None:
+        """
+        A call that raises is logged, as a reactor logs it, and the next
+        call still runs.
+        """
+        reactor = FakeReactor()
+        ran: list[str] = []
+        reactor.callFromThread(lambda: 1 / 0)
+        reactor.callFromThread(ran.append, "next")
+        reactor.flush()
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(ran, ["next"])
+
+    def test_neverEnding(self) -> None:
+        """
+        A call that queues itself again forever stops the flush with
+        ``NeverSettles``, naming it.
+        """
+        reactor = FakeReactor(flushLimit=20)
+
+        def again() -> None:
+            reactor.callFromThread(again)
+
+        reactor.callFromThread(again)
+        e = self.assertRaises(NeverSettles, reactor.flush)
+        self.assertIn("queued for the reactor's threads: <function ", str(e))
+        self.assertIn("again", str(e))
+
+
+class DeferToThreadTests(SynchronousTestCase):
+    """
+    ``deferToThread`` on the global reactor, and ``deferToThreadPool`` on the
+    reactor's pool, give Deferreds that fire at the next flush.
+    """
+
+    def test_result(self) -> None:
+        """
+        The Deferred has no result until the flush, then the function's.
+        """
+        reactor = useFakeReactor(self)
+        d = deferToThread(lambda x, y: x * y, 6, y=7)
+        self.assertNoResult(d)
+        reactor.flush()
+        self.assertEqual(self.successResultOf(d), 42)
+
+    def test_failure(self) -> None:
+        """
+        A function that raises fails the Deferred, and nothing is logged.
+        """
+        reactor = useFakeReactor(self)
+        d = deferToThread(lambda: 1 / 0)
+        reactor.flush()
+        self.failureResultOf(d, ZeroDivisionError)
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_explicitPool(self) -> None:
+        """
+        ``deferToThreadPool`` with the reactor and its pool works the same
+        without the global reactor.
+        """
+        reactor = FakeReactor()
+        d = deferToThreadPool(reactor, reactor.getThreadPool(), str.upper, "abc")
+        self.assertNoResult(d)
+        reactor.flush()
+        self.assertEqual(self.successResultOf(d), "ABC")
+
+
+class BlockingCallFromThreadTests(SynchronousTestCase):
+    """
+    ``blockingCallFromThread`` in thread work gets its answer when the
+    reactor side answers at once, and an error (not a hang) when it does not.
+    """
+
+    def inWork(self, f: Callable[[], object]) -> defer.Deferred[object]:
+        """
+        Run ``blockingCallFromThread(reactor, f)`` as thread work and flush.
+        """
+        reactor = FakeReactor()
+        d = deferToThreadPool(
+            reactor,
+            reactor.getThreadPool(),
+            blockingCallFromThread,
+            reactor,
+            f,
+        )
+        reactor.flush()
+        return d
+
+    def test_value(self) -> None:
+        """
+        A plain value comes back to the work.
+        """
+        self.assertEqual(self.successResultOf(self.inWork(lambda: 42)), 42)
+
+    def test_firedDeferred(self) -> None:
+        """
+        A fired Deferred's result comes back to the work.
+        """
+        result = self.inWork(lambda: defer.succeed("done"))
+        self.assertEqual(self.successResultOf(result), "done")
+
+    def test_raises(self) -> None:
+        """
+        An exception in the reactor-side function is raised in the work.
+        """
+        self.failureResultOf(self.inWork(lambda: 1 / 0), ZeroDivisionError)
+
+    def test_unfiredDeferredIsAnError(self) -> None:
+        """
+        A Deferred that has not fired would make the work wait forever: it
+        gets ``UnsupportedByFake`` instead, saying why.
+        """
+
+        def waits() -> defer.Deferred[None]:
+            return defer.Deferred()
+
+        failure = self.failureResultOf(self.inWork(waits), UnsupportedByFake)
+        self.assertIn("blockingCallFromThread(<function ", str(failure.value))
+        self.assertIn("waits", str(failure.value))
+        self.assertIn("returned a Deferred that had not fired", str(failure.value))
