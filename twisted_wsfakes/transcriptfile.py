@@ -280,6 +280,8 @@ class _Line:
         Refuse text that UTF-8 cannot encode, so what loads can be saved:
         JSON's ``\\ud800`` escapes can spell half a surrogate pair.
         """
+        if text.isascii():
+            return
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as e:
@@ -460,12 +462,18 @@ class _DuplicateField(Exception):
     pass
 
 
+# One decoder for every line: json.loads with a hook would build one a line.
+_JSON = json.JSONDecoder(object_pairs_hook=_noDuplicates)
+
+
 def _decode(path: str, number: int, raw: bytes, final: bool) -> str:
     """
     Decode one line as UTF-8; unless ``final``, a character cut off at its
     end is left out instead of refused.
     """
     try:
+        if final:
+            return raw.decode("utf-8")
         return codecs.getincrementaldecoder("utf-8")().decode(raw, final)
     except UnicodeDecodeError as e:
         raise TranscriptError(
@@ -484,7 +492,7 @@ def _parse(path: str, number: int, text: str) -> dict[str, Any]:
         report, as it depends on where the line is.
     """
     try:
-        value = json.loads(text, object_pairs_hook=_noDuplicates)
+        value = _JSON.decode(text)
     except _DuplicateField as e:
         raise TranscriptError(path, number, str(e), "appears twice") from None
     except RecursionError:
