@@ -22,6 +22,7 @@ from .deferredmock import PENDING, CallState, DeferredCall, DeferredMock, return
 from .dominoes import Dominoes, DominoState
 from .errors import (
     CallAlreadySettled,
+    CannotServe,
     DominoesNotDone,
     FakeReactorInUse,
     IncompleteTranscriptWarning,
@@ -141,6 +142,7 @@ __all__ = [
     "PENDING",
     "CallAlreadySettled",
     "CallState",
+    "CannotServe",
     "Clock",
     "Connection",
     "ConnectionAttempt",

@@ -674,7 +674,6 @@ class Connection:
         """
         queue = receiver.inbound
         side = receiver.side
-        protocol = self._endOf(side)[0]
         now = self._clock.seconds()
         moved = False
         while queue and queue[0][0] <= now:
@@ -695,6 +694,9 @@ class Connection:
                 if len(item) > size:
                     queue.appendleft((due, item[size:]))
                     item = item[:size]
+            # Looked up each time: a protocol may hand the connection to
+            # another (transport.protocol = ...) inside dataReceived.
+            protocol = self._endOf(side)[0]
             self._safely(side, protocol, "dataReceived", item)
             if self._stalled or not receiver.listening:
                 break

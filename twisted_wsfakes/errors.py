@@ -10,6 +10,7 @@ mean "the test itself is written wrong" derive from ``ValueError`` or
 
 from __future__ import annotations
 
+from twisted.internet.error import CannotListenError
 from twisted.trial.unittest import FailTest
 
 from .printable import printable
@@ -249,3 +250,15 @@ class UsageError(WsFakesError, ValueError):
     A ``twisted-wsfakes`` command was given arguments it cannot use; the
     message says which and what to write instead.
     """
+
+
+class CannotServe(WsFakesError, CannotListenError):
+    """
+    ``serveWebSocket`` cannot serve that URL: a listener that is not a
+    scripted server holds its host and port, or another scripted server
+    already serves its path there.  It is a ``CannotListenError``, as a
+    real reactor raises for a port in use; the message says which.
+    """
+
+    def __init__(self, host: str, port: int, why: str) -> None:
+        CannotListenError.__init__(self, host, port, why)

@@ -573,6 +573,8 @@ class FakeReactor(ReactorCore):
         """
         Serve ``url`` with a scripted websocket server: the n-th connection
         plays the n-th Script.  See :class:`ScriptedServer` for ``options``.
+        Scripted servers on different paths of one host and port share it,
+        each connection going to the server of its path.
         """
         from .peers import ScriptedServer
 

@@ -35,6 +35,7 @@ from .connection import Connection
 from .errors import ScriptMismatch
 from .matchers import Difference, describe, renderJSON
 from .printable import printable
+from .routing import PathRouter
 from .script import (
     Close,
     Drop,
@@ -729,13 +730,22 @@ class _Hang(Protocol):
 
 
 class _ServerFactory(WebSocketServerFactory):
+    """
+    Builds the protocols of one server's Scripts; on the fake network, a
+    `PathServer` for the router of its port.
+    """
+
     def __init__(
         self, owner: ServerScripts[Any], url: str, reactor: IReactorTime
     ) -> None:
         super().__init__(url, reactor=reactor)  # type: ignore[no-untyped-call]
         self.owner = owner
 
-    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+    @property
+    def exhausted(self) -> bool:
+        return self.owner._refusing
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
         if self.owner._hangs:
             self.owner._hangs -= 1
             hung = _Hang()
@@ -743,6 +753,10 @@ class _ServerFactory(WebSocketServerFactory):
                 self.owner.connectionOf(hung)
             )
             return hung
+        if self.owner._refusing:
+            # Only reached through a router that shares the port with
+            # other paths: alone, the server's port refuses at TCP.
+            return None
         protocol = cast(_ServerProtocol, super().buildProtocol(addr))
         protocol.owner = self.owner
         return protocol
@@ -783,6 +797,8 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
         self.scripts = scripts
         self.headers = headers or {}
         self._hangs = 0
+        # Set by a server that refuses connections after its last Script.
+        self._refusing = False
         self.factory = _ServerFactory(self, url, reactor)
         self.factory.protocol = _ServerProtocol
         self.factory.setProtocolOptions(**(protocolOptions or {}))  # type: ignore[no-untyped-call]
@@ -790,6 +806,10 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
     def hangNext(self, n: int = 1) -> None:
         """
         Accept the next ``n`` TCP connections and never answer them.
+
+        On a port of the fake network that servers on several paths share,
+        these are the next ``n`` connections that ask for this server's
+        path: their request is read (to learn the path) and never answered.
         """
         self._hangs += n
 
@@ -824,7 +844,12 @@ class ScriptedServer(ServerScripts[Connection]):
     1011 (or drops it, with ``onMismatch="drop"``); ``assertDone()``, or the
     cleanup of ``useFakeReactor``, fails the test with the report.
 
+    Servers on several paths of one host and port share its listener, each
+    taking the connections that ask for its path (see the guide's "Several
+    paths on one port").
+
     :ivar connections: every :class:`Connection` it accepted, in order.
+    :ivar path: the path of its URL, which it serves.
     """
 
     def __init__(
@@ -850,8 +875,11 @@ class ScriptedServer(ServerScripts[Connection]):
             protocolOptions=protocolOptions,
         )
         self.afterLast = afterLast
-        _, host, port, _, _, _ = parse_url(url)
-        self._listener = reactor._listenAt(host, port, self.factory)
+        _, host, port, _, path, _ = parse_url(url)
+        self.path: str = path
+        self._router = _routerFor(reactor, host, port)
+        self._router.add(path, self.factory)
+        self._listener = self._router.listener
         reactor._scriptedPeers.append(self)
 
     def connectionOf(self, protocol: Any) -> Connection:
@@ -863,6 +891,11 @@ class ScriptedServer(ServerScripts[Connection]):
     def refuseNext(self, n: int = 1) -> None:
         """
         Refuse the next ``n`` connection attempts, as a full server would.
+
+        TCP knows no paths: on a port that servers on several paths share,
+        these are the port's next ``n`` attempts, whatever path they were
+        to ask for.  To refuse one path's handshake, script a
+        ``reject(503)``.
         """
         self._listener.refusals += n
 
@@ -871,19 +904,47 @@ class ScriptedServer(ServerScripts[Connection]):
         Stop listening: attempts are refused until :meth:`up`.  Open
         connections are cut, unless ``dropConnections`` is false.  Then
         deliver until all is quiet.
+
+        On a port that servers on several paths share, this is the port
+        going down: every path's attempts are refused and every path's
+        connections cut, as when the one server process behind them is
+        gone.
         """
         self._listener.down(dropConnections)
 
     def up(self) -> None:
         """
-        Listen again after :meth:`down`.
+        Listen again after :meth:`down` (on a shared port, for every path).
         """
         self._listener.up()
 
     def _nextScript(self) -> Script:
         if len(self._runs) + 1 >= len(self.scripts) and self.afterLast == "refuse":
-            self._listener.refuseAll = True
+            self._refusing = True
+            self._router.refresh()
         return super()._nextScript()
+
+    def _unused(self) -> list[tuple[tuple[object, ...], str]]:
+        unused = super()._unused()
+        if not self._router.unrouted:
+            return unused
+        where = (
+            "; requests for paths no scripted server serves on this port were "
+            f"answered 404: {', '.join(self._router.unrouted)}"
+        )
+        return [(key, text + where) for key, text in unused]
+
+
+def _routerFor(reactor: FakeReactor, host: str, port: int) -> PathRouter:
+    """
+    The router of the scripted servers on ``host`` and ``port``, made (and
+    listening) if there is none yet.
+    """
+    key = (reactor.addressOf(host), port)
+    for peer in reactor._scriptedPeers:
+        if isinstance(peer, ScriptedServer) and peer._router.key == key:
+            return peer._router
+    return PathRouter(reactor, host, port)
 
 
 class _ClientProtocol(_PlaysScript, WebSocketClientProtocol):  # type: ignore[misc]

@@ -881,3 +881,22 @@ class ReplacedProtocolTests(SynchronousTestCase):
         self.assertEqual(client.lost, [])
         successor.lost[0].trap(error.ConnectionLost)
         server.lost[0].trap(error.ConnectionLost)
+
+    def test_replacedInsideDataReceived(self) -> None:
+        """
+        A protocol that hands the connection over inside dataReceived, as
+        twisted.web does on an upgrade, gets no more bytes: with one-byte
+        chunks, the next byte already goes to its successor.
+        """
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        connection.chunk(1)
+        successor = Recorder()
+
+        def handOver(data: bytes) -> None:
+            connection.serverTransport.protocol = successor
+
+        server.onData = handOver  # type: ignore[method-assign]
+        client.write(b"abc")
+        reactor.flush()
+        self.assertEqual((server.data, successor.data), (b"a", b"bc"))
