@@ -9,8 +9,9 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 # twisted[websocket] brings wsproto, for the tests of twisted.web.websocket;
-# websockets is the independent implementation the real-network tests talk to.
-_TEST = ["hypothesis", "twisted[websocket]", "websockets"]
+# websockets is the independent implementation the real-network tests talk to;
+# pytest and pytest-xdist run the pytest plugin's own tests, -n 2 too.
+_TEST = ["hypothesis", "pytest>=8", "pytest-xdist", "twisted[websocket]", "websockets"]
 _DEV = [*_TEST, "mypy", "mypy-zope", "ruff", "sphinx", "tox"]
 
 setup(
@@ -32,7 +33,10 @@ setup(
         "attrs",
     ],
     extras_require={"test": _TEST, "dev": _DEV},
-    entry_points={"console_scripts": ["twisted-wsfakes = twisted_wsfakes.cli:main"]},
+    entry_points={
+        "console_scripts": ["twisted-wsfakes = twisted_wsfakes.cli:main"],
+        "pytest11": ["twisted_wsfakes = twisted_wsfakes.pytestplugin"],
+    },
     classifiers=[
         "Development Status :: 2 - Pre-Alpha",
         "Framework :: Twisted",

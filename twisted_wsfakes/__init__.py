@@ -54,6 +54,7 @@ from .matchers import (
     strict,
 )
 from .network import ConnectionAttempt, FakeReactor
+from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Message,
     Script,
@@ -188,6 +189,7 @@ __all__ = [
     "WsFakesError",
     "approx",
     "assertFollowsPolicy",
+    "assertNoResult",
     "assertRetryDelays",
     "attemptTimes",
     "close",
@@ -200,6 +202,7 @@ __all__ = [
     "expectJSON",
     "expectMessage",
     "expectText",
+    "failureResultOf",
     "inAnyOrder",
     "outage",
     "ping",
@@ -218,6 +221,7 @@ __all__ = [
     "serveScript",
     "stall",
     "strict",
+    "successResultOf",
     "useFakeReactor",
     "wait",
 ]

@@ -1,0 +1,166 @@
+"""
+The pytest plugin: twisted_wsfakes's fixtures for pytest tests, and trial's
+``todo`` read as ``xfail``.
+
+pytest loads it through the ``pytest11`` entry point once twisted_wsfakes
+is installed.  Fixtures:
+
+``fake_reactor``
+    the `FakeReactor` ``useFakeReactor`` builds, with the same cleanup
+    checks, failing the test with the same text.
+``deferred_mock``
+    the `DeferredMock` class: mocks made with it are checked for unsettled
+    Deferreds when the test ends.
+``dominoes``
+    the `Dominoes` class: a set made with it flushes ``fake_reactor`` (when
+    the test uses it) and is checked when the test ends.
+
+Switch the leftover checks per test with the ``wsfakes`` marker
+(``@pytest.mark.wsfakes(checkPendingCalls=False)``) or with class
+attributes of that name on a test class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from twisted.trial.unittest import SynchronousTestCase, makeTodo
+from twisted.trial.util import acquireAttribute
+
+from .deferredmock import DeferredMock
+from .dominoes import Dominoes
+from .network import FakeReactor
+from .running import RunningTest, enterTest
+from .testcase import useFakeReactor
+
+_CASE = pytest.StashKey["_PytestCase"]()
+
+
+class _PytestCase(SynchronousTestCase):
+    """
+    What ``useFakeReactor`` needs of a trial test case, for a pytest test:
+    ``addCleanup``, and the check switches, read from the test's
+    ``wsfakes`` marker, then from its class.
+    """
+
+    def __init__(self, item: pytest.Item) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._item = item
+        self._pending: list[Callable[[], object]] = []
+
+    def addCleanup(  # type: ignore[override]
+        self, f: Callable[..., object], *args: Any, **kwargs: Any
+    ) -> None:
+        self._pending.append(lambda: f(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        marker = self._item.get_closest_marker("wsfakes")
+        if marker is not None and name in marker.kwargs:
+            return marker.kwargs[name]
+        instance = getattr(self._item, "instance", None)
+        if instance is not None and not name.startswith("_"):
+            return getattr(instance, name)
+        raise AttributeError(name)
+
+    def runCleanups(self) -> None:
+        """
+        Run the cleanups registered so far, last first, each even when one
+        before it failed; raise the first failure, with the others' text as
+        notes.
+        """
+        errors: list[BaseException] = []
+        while self._pending:
+            try:
+                self._pending.pop()()
+            except Exception as e:  # noqa: BLE001 - every check gets its say
+                errors.append(e)
+        if errors:
+            first, *others = errors
+            for other in others:
+                first.add_note(f"also: {type(other).__name__}: {other}")
+            raise first
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wsfakes(**switches): switch twisted_wsfakes's cleanup checks for a "
+        "test, e.g. wsfakes(checkPendingCalls=False)",
+    )
+
+
+@pytest.fixture
+def _wsfakes_case(request: pytest.FixtureRequest) -> Iterator[_PytestCase]:
+    case = _PytestCase(request.node)
+    case.addCleanup(enterTest(RunningTest(case.addCleanup)))
+    request.node.stash[_CASE] = case
+    yield case
+    # Normally run at the end of the call phase (see pytest_runtest_call);
+    # here when the test never ran, so txaio is put back all the same.
+    case.runCleanups()
+
+
+@pytest.fixture
+def fake_reactor(_wsfakes_case: _PytestCase) -> FakeReactor:
+    """
+    A fresh `FakeReactor` for the test, as ``useFakeReactor`` makes it.
+    """
+    return useFakeReactor(_wsfakes_case)
+
+
+@pytest.fixture
+def deferred_mock(_wsfakes_case: _PytestCase) -> type[DeferredMock]:
+    """
+    `DeferredMock`, checked for unsettled Deferreds when the test ends.
+    """
+    return DeferredMock
+
+
+@pytest.fixture
+def dominoes(_wsfakes_case: _PytestCase) -> type[Dominoes]:
+    """
+    `Dominoes`, checked when the test ends.
+    """
+    return Dominoes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # The checks run in the call phase, so what they find is a failure of
+    # the test, as under trial, not an error in a fixture's teardown.
+    instance = getattr(item, "instance", None)
+    if isinstance(instance, SynchronousTestCase) and _todoOf(item) is not None:
+        # pytest's xfail marker (added at collection) judges the outcome;
+        # trial's own handling of todo does not fit pytest's result object.
+        instance.getTodo = lambda: None  # type: ignore[method-assign]
+    try:
+        return (yield)
+    finally:
+        case = item.stash.get(_CASE, None)
+        if case is not None:
+            case.runCleanups()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        todo = _todoOf(item)
+        if todo is not None:
+            item.add_marker(
+                pytest.mark.xfail(
+                    reason=f"todo: {todo.reason}",
+                    raises=tuple(todo.errors) if todo.errors else None,
+                    strict=True,
+                )
+            )
+
+
+def _todoOf(item: pytest.Item) -> Any:
+    """
+    The trial ``Todo`` of ``item``: a ``todo`` attribute on its function,
+    its class or its module, as trial looks for it; or ``None``.
+    """
+    holders = [getattr(item, name, None) for name in ("obj", "cls", "module")]
+    value = acquireAttribute([h for h in holders if h is not None], "todo", None)
+    return None if value is None else makeTodo(value)
