@@ -17,7 +17,8 @@ is installed.  Fixtures:
 
 Switch the leftover checks per test with the ``wsfakes`` marker
 (``@pytest.mark.wsfakes(checkPendingCalls=False)``) or with class
-attributes of that name on a test class.
+attributes of that name on a test class; the marker's ``patch=`` is
+``useFakeReactor``'s.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ class _PytestCase(SynchronousTestCase):
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "wsfakes(**switches): switch twisted_wsfakes's cleanup checks for a "
-        "test, e.g. wsfakes(checkPendingCalls=False)",
+        "wsfakes(patch=(), **switches): useFakeReactor's patch= and cleanup "
+        "check switches for a test, e.g. wsfakes(checkPendingCalls=False)",
     )
 
 
@@ -103,11 +104,16 @@ def _wsfakes_case(request: pytest.FixtureRequest) -> Iterator[_PytestCase]:
 
 
 @pytest.fixture
-def fake_reactor(_wsfakes_case: _PytestCase) -> FakeReactor:
+def fake_reactor(
+    request: pytest.FixtureRequest, _wsfakes_case: _PytestCase
+) -> FakeReactor:
     """
-    A fresh `FakeReactor` for the test, as ``useFakeReactor`` makes it.
+    A fresh `FakeReactor` for the test, as ``useFakeReactor`` makes it; the
+    ``wsfakes`` marker's ``patch=`` is passed on.
     """
-    return useFakeReactor(_wsfakes_case)
+    marker = request.node.get_closest_marker("wsfakes")
+    patch = () if marker is None else marker.kwargs.get("patch", ())
+    return useFakeReactor(_wsfakes_case, patch=patch)
 
 
 @pytest.fixture

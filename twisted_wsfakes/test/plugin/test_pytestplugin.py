@@ -285,3 +285,36 @@ def test_underXdist(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
     result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines(["*LeftoverError: 1 delayed call(s) still pending*"])
+
+
+def test_globalReactorAndPatch(pytester: pytest.Pytester) -> None:
+    """
+    While ``fake_reactor`` runs, the global reactor is the fake, and the
+    marker's ``patch=`` points a module-level copy at it too.
+    """
+    pytester.makepyfile(
+        feedmodule="""
+        from twisted.internet import reactor
+
+        def later(f):
+            return reactor.callLater(1, f)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        import feedmodule
+
+        @pytest.mark.wsfakes(patch=["feedmodule"])
+        def test_it(fake_reactor):
+            from twisted.internet import reactor
+            assert reactor is fake_reactor
+            called = []
+            feedmodule.later(lambda: called.append(1))
+            fake_reactor.advance(1)
+            assert called == [1]
+        """
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
