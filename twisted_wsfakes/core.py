@@ -89,13 +89,17 @@ class ReactorCore:
         self._state = state
         self._been.add(state)
 
-    def run(self) -> None:
+    def run(self, installSignalHandlers: bool = True) -> None:
         """
         Do what a real reactor's ``run()`` does first, then return instead
         of looping: fire the ``startup`` triggers, then run the calls due now
         and deliver every byte.  Code whose entry point ends in
         ``reactor.run()`` can be called from a test, which then goes on
         driving the reactor with ``advance()`` and ``flush()``.
+
+        :param installSignalHandlers: accepted, as real reactors accept it
+            (code that runs the reactor in a thread passes ``False``); a fake
+            reactor installs no signal handler either way.
 
         :raises ReactorAlreadyRunning: if ``run()`` was already called and
             the reactor has not stopped or crashed since: a real reactor

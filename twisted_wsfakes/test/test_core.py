@@ -93,6 +93,16 @@ class RunTests(SynchronousTestCase):
         self.assertEqual(self.log, ["started", "bye"])
         self.assertEqual((reactor.running, reactor.hasStopped), (False, True))
 
+    def test_runWithoutSignalHandlers(self) -> None:
+        """
+        ``run(installSignalHandlers=False)``, as code that runs the reactor
+        in a thread calls it, runs as ``run()`` does.
+        """
+        self.reactor.addSystemEventTrigger("during", "startup", self.log.append, "up")
+        self.reactor.run(installSignalHandlers=False)
+        self.assertEqual(self.log, ["up"])
+        self.assertTrue(self.reactor.hasRun)
+
     def test_reactWithMainThatFinishes(self) -> None:
         """
         ``task.react`` runs ``main`` in ``run()``; when ``main``'s Deferred
