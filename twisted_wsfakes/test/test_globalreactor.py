@@ -36,6 +36,7 @@ from .. import (
 from ..globalreactor import installGlobalReactor
 from . import _reactorattop, _reactorinside
 from ._autobahn import RecordingClientFactory, RecordingServerFactory
+from .test_testcase import _run
 
 _ATTOP = "twisted_wsfakes.test._reactorattop"
 
@@ -54,15 +55,6 @@ def _held(name: str) -> object:
     What the module-top reactor module holds under ``name`` now.
     """
     return vars(_reactorattop)[name]
-
-
-def _run(case: SynchronousTestCase) -> TestResult:
-    """
-    Run one inner test case and return its result.
-    """
-    result = TestResult()
-    case.run(result)
-    return result
 
 
 def _problems(result: TestResult) -> str:
