@@ -667,7 +667,9 @@ def _fit(
 def _showText(text: str, room: int) -> str:
     if not text:
         return '""'
-    pieces = [escapeChar(char) for char in text[: room + 1]]
+    head = text[: room + 1]
+    # Most text needs no escaping: skip the per-character work then.
+    pieces = list(head) if head.isprintable() else [escapeChar(c) for c in head]
     return _fit(pieces, len(text), "chars", room)
 
 
