@@ -31,15 +31,19 @@ class _Recorder(WebSocketClientProtocol):
     factory: _RecorderFactory
 
     def onOpen(self) -> None:
+        self.factory.open = self
         for message in self.factory.sends:
             self.sendMessage(  # type: ignore[no-untyped-call]
                 message if isinstance(message, bytes) else message.encode("utf-8"),
                 isBinary=isinstance(message, bytes),
             )
         if self.factory.duration is not None:
-            self.factory.reactor.callLater(self.factory.duration, self._stop)
+            self.factory.reactor.callLater(self.factory.duration, self.stop)
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """
+        Start the closing handshake (code 1000), if still open.
+        """
         if self.state == self.STATE_OPEN:
             self.sendClose(1000)
 
@@ -64,6 +68,7 @@ class _RecorderFactory(WebSocketClientFactory):
         )
         self.sends = sends
         self.duration = duration
+        self.open: _Recorder | None = None
 
 
 class _Finish:
@@ -200,17 +205,44 @@ def record(
     capture = _newCapture(reactor, redaction, metadata, output, overwrite, onEvent)
     result: Deferred[Transcript] = Deferred()
     finish = _Finish(url, result)
+    recorder = _RecorderFactory(
+        url, reactor, list(sends), duration, headers or {}, subprotocols
+    )
     factory = _ConnectingFactory(
-        _RecorderFactory(
-            url, reactor, list(sends), duration, headers or {}, subprotocols
-        ),
+        recorder,
         "client",
         capture,
         onEnd=finish.ended,
     )
     factory.finish = finish
     reactor.connectTCP(host, port, factory, timeout=timeout)
+    _closeOnShutdown(reactor, recorder, result)
     return result
+
+
+def _closeOnShutdown(
+    reactor: Any, recorder: _RecorderFactory, result: Deferred[Transcript]
+) -> None:
+    """
+    When the reactor stops first (Ctrl-C), close the websocket properly
+    before it does, so the recording ends with the closing handshake.
+    """
+    ended: Deferred[None] = Deferred()
+
+    def close() -> Deferred[None] | None:
+        if result.called or recorder.open is None:
+            return None
+        recorder.open.stop()
+        return ended
+
+    trigger = reactor.addSystemEventTrigger("before", "shutdown", close)
+
+    def finished(outcome: object) -> object:
+        reactor.removeSystemEventTrigger(trigger)
+        ended.callback(None)
+        return outcome
+
+    result.addBoth(finished)
 
 
 def _newCapture(

@@ -146,10 +146,11 @@ class KilledRecorderTests(TestCase):
     timeout = 30
 
     @inlineCallbacks
-    def test_sigkill(self):  # type: ignore[no-untyped-def]
+    def recordUntil(self, signalNumber: int):  # type: ignore[no-untyped-def]
         """
-        SIGKILL of the ``twisted-wsfakes record`` process, after three
-        messages came, leaves a file with all three that loads.
+        Run ``twisted-wsfakes record`` against a server that sends three
+        messages and waits; once the file holds them, send ``signalNumber``;
+        return the process's end and the file, loaded.
         """
         server = serveScript(
             reactor,
@@ -187,10 +188,32 @@ class KilledRecorderTests(TestCase):
         poll = LoopingCall(check)
         poll.start(0.02)
         yield written
-        process.signalProcess(signal.SIGKILL)
-        reason = yield protocol.ended
-        self.assertEqual(reason.signal, signal.SIGKILL)
+        process.signalProcess(signalNumber)
+        end = yield protocol.ended
         loaded = Transcript.load(path)
         texts = [event.data for event in loaded if isinstance(event, TextMessage)]
         self.assertEqual(texts, ["one", "two", "three"])
+        return end, loaded
+
+    @inlineCallbacks
+    def test_sigkill(self):  # type: ignore[no-untyped-def]
+        """
+        SIGKILL of the ``twisted-wsfakes record`` process, after three
+        messages came, leaves a file with all three that loads.
+        """
+        end, loaded = yield self.recordUntil(signal.SIGKILL)
+        self.assertEqual(end.signal, signal.SIGKILL)
         self.assertFalse(any(isinstance(event, BinaryMessage) for event in loaded))
+
+    @inlineCallbacks
+    def test_ctrlC(self):  # type: ignore[no-untyped-def]
+        """
+        Ctrl-C (SIGINT) closes the websocket properly first: the file ends
+        with the closing handshake and the end of the connection.
+        """
+        end, loaded = yield self.recordUntil(signal.SIGINT)
+        self.assertEqual(end.exitCode, 0)
+        self.assertEqual(
+            [(e.kind, e.sender) for e in loaded][-3:],
+            [("close", "client"), ("close", "server"), ("closed", "server")],
+        )
