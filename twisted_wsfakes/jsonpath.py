@@ -101,26 +101,25 @@ def _replace(
 ) -> tuple[Any, int]:
     if not segments:
         return change(value), 1
-    first, rest = segments[0], segments[1:]
+    places = _places(value, segments[0])
+    if not places:
+        return value, 0
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    total = 0
+    for place in places:
+        copy[place], count = _replace(value[place], segments[1:], change)
+        total += count
+    return (copy, total) if total else (value, 0)
+
+
+def _places(value: Any, segment: Segment) -> list[Any]:
+    """
+    The keys or indexes of ``value`` that ``segment`` names.
+    """
     if isinstance(value, dict):
-        keys = list(value) if first is None else [first] if first in value else []
-        copy = dict(value)
-        total = 0
-        for key in keys:
-            copy[key], count = _replace(value[key], rest, change)
-            total += count
-        return (copy, total) if total else (value, 0)
+        return list(value) if segment is None else [k for k in (segment,) if k in value]
     if isinstance(value, list):
-        if first is None:
-            indexes = range(len(value))
-        elif isinstance(first, int) and first < len(value):
-            indexes = range(first, first + 1)
-        else:
-            indexes = range(0)
-        items = list(value)
-        total = 0
-        for index in indexes:
-            items[index], count = _replace(value[index], rest, change)
-            total += count
-        return (items, total) if total else (value, 0)
-    return value, 0
+        if segment is None:
+            return list(range(len(value)))
+        return [segment] if isinstance(segment, int) and segment < len(value) else []
+    return []

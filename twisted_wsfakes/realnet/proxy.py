@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IAddress, IListeningPort
 from twisted.internet.protocol import ClientFactory, Factory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
 from ..errors import RealNetworkError
+from .addresses import listenOn, parseURL
 from .capture import Capture, endOf, openTranscript
-from .record import parseURL
 from .redact import NO_REDACTION, Redaction
 
 _NUMBERED = re.compile(r"connection-(\d+)\.jsonl")
@@ -129,7 +128,7 @@ class ProxyFactory(Factory):
     ) -> None:
         self.reactor = reactor
         self.target = target
-        _, self.targetHost, self.targetPort = parseURL(target)
+        self.targetHost, self.targetPort = parseURL(target)
         self.directory = Path(directory)
         self.redaction = redaction
         self.onNote = onNote
@@ -206,12 +205,4 @@ def proxy(
             "choose another -o"
         ) from None
     factory = ProxyFactory(reactor, target, directory, redaction, onNote)
-    try:
-        listening: IListeningPort = reactor.listenTCP(port, factory, interface=host)
-    except CannotListenError as e:
-        why = e.socketError.strerror if e.socketError else str(e)
-        raise RealNetworkError(
-            f"cannot listen on {host}:{port}: {why}; choose another port "
-            "(0 picks a free one)"
-        ) from None
-    return listening
+    return listenOn(reactor, host, port, factory)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
-from autobahn.websocket.util import parse_url
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectError
 from twisted.internet.interfaces import IAddress, IConnector
@@ -19,6 +18,7 @@ from twisted.python.failure import Failure
 
 from ..errors import RealNetworkError
 from ..transcript import Event, Response, Transcript
+from .addresses import parseURL
 from .capture import Capture, CapturingFactory, CapturingProtocol, openTranscript
 from .redact import NO_REDACTION, Redaction
 
@@ -122,26 +122,6 @@ class _ConnectingFactory(CapturingFactory):
         self.finish.failed(reason)
 
 
-def parseURL(url: str) -> tuple[bool, str, int]:
-    """
-    Read a websocket URL into (secure, host, port).
-
-    :raises RealNetworkError: if it is not a ws:// or wss:// URL.
-    """
-    try:
-        secure, host, port, _, _, _ = parse_url(url)
-    except Exception as e:  # noqa: BLE001 - Autobahn raises bare Exception
-        raise RealNetworkError(
-            f"bad URL {url!r}: {e}; write ws://HOST[:PORT][/PATH]"
-        ) from None
-    if secure:
-        raise RealNetworkError(
-            f"{url}: wss:// is not supported yet; record through a ws:// URL "
-            "(a local TLS-terminating proxy, for one)"
-        )
-    return secure, host, port
-
-
 def record(
     url: str,
     sends: Iterable[str | bytes] = (),
@@ -193,7 +173,7 @@ def record(
         from twisted.internet import reactor as globalReactor
 
         reactor = globalReactor
-    _, host, port = parseURL(url)
+    host, port = parseURL(url)
     redaction = Redaction.of(redactHeaders, redactJSON, defaults=True)
     if not redact:
         redaction = NO_REDACTION

@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IAddress, IListeningPort
 from zope.interface import implementer
 
-from ..errors import RealNetworkError
 from ..peers import OnMismatch, ServerScripts
 from ..script import Script
+from .addresses import listenOn
 from .capture import Capture, CapturingFactory, CapturingProtocol
 from .redact import NO_REDACTION
 
@@ -53,15 +52,8 @@ class ScriptServer(ServerScripts[CapturingProtocol]):
             lambda address: Capture(reactor, NO_REDACTION),
             onEnd=self._ended,
         )
-        try:
-            self.port = reactor.listenTCP(port, capturing, interface=host)
-        except CannotListenError as e:
-            why = e.socketError.strerror if e.socketError else str(e)
-            raise RealNetworkError(
-                f"cannot listen on {host}:{port}: {why}; choose another port "
-                "(0 picks a free one)"
-            ) from None
-        self.url = _url(host, self.port.getHost().port)
+        self.port = listenOn(reactor, host, port, capturing)
+        self.url = _url(host, self.port.getHost().port)  # type: ignore[attr-defined]
 
     def connectionOf(self, protocol: Any) -> CapturingProtocol:
         """
