@@ -10,8 +10,16 @@ from setuptools import find_packages, setup
 
 # twisted[websocket] brings wsproto, for the tests of twisted.web.websocket;
 # websockets is the independent implementation the real-network tests talk to;
-# pytest and pytest-xdist run the pytest plugin's own tests, -n 2 too.
-_TEST = ["hypothesis", "pytest>=8", "pytest-xdist", "twisted[websocket]", "websockets"]
+# pytest, pytest-xdist and pytest-twisted run the pytest plugin's own tests
+# (-n 2 too, and next to pytest-twisted).
+_TEST = [
+    "hypothesis",
+    "pytest>=8",
+    "pytest-twisted",
+    "pytest-xdist",
+    "twisted[websocket]",
+    "websockets",
+]
 _DEV = [*_TEST, "mypy", "mypy-zope", "ruff", "sphinx", "tox"]
 
 setup(

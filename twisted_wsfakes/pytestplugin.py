@@ -7,7 +7,9 @@ is installed.  Fixtures:
 
 ``fake_reactor``
     the `FakeReactor` ``useFakeReactor`` builds, with the same cleanup
-    checks, failing the test with the same text.
+    checks, failing the test with the same text.  A test using it runs
+    synchronously, here rather than through pytest-twisted; an ``async
+    def`` one must be done when it returns control.
 ``deferred_mock``
     the `DeferredMock` class: mocks made with it are checked for unsettled
     Deferreds when the test ends.
@@ -23,10 +25,13 @@ attributes of that name on a test class; the marker's ``patch=`` is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import inspect
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase, makeTodo
 from twisted.trial.util import acquireAttribute
 
@@ -71,6 +76,7 @@ class _PytestCase(SynchronousTestCase):
         before it failed; raise the first failure, with the others' text as
         notes.
         """
+        __tracebackhide__ = True
         errors: list[BaseException] = []
         while self._pending:
             try:
@@ -141,12 +147,56 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         # pytest's xfail marker (added at collection) judges the outcome;
         # trial's own handling of todo does not fit pytest's result object.
         instance.getTodo = lambda: None  # type: ignore[method-assign]
+    __tracebackhide__ = True
     try:
         return (yield)
     finally:
         case = item.stash.get(_CASE, None)
         if case is not None:
             case.runCleanups()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """
+    Run a test that uses ``fake_reactor`` here, synchronously: an ``async
+    def`` test (or one returning a Deferred) must have finished by the time
+    it returns control, since only the test moves the fake clock.  This
+    comes before pytest-twisted's own call, which would hand the test to
+    the real reactor the fake stands in for.
+    """
+    if "fake_reactor" not in pyfuncitem.fixturenames:
+        return None
+    __tracebackhide__ = True
+    function = pyfuncitem.obj
+    names = inspect.signature(function).parameters
+    funcargs = pyfuncitem.funcargs
+    result = function(**{name: funcargs[name] for name in names if name in funcargs})
+    if isinstance(result, Coroutine):
+        result = Deferred.fromCoroutine(result)
+    if isinstance(result, Deferred):
+        _finished(pyfuncitem.name, result)
+    return True
+
+
+def _finished(name: str, deferred: Deferred[object]) -> None:
+    """
+    Raise what ``deferred`` (a test's outcome) failed with, or fail the
+    test if it has no result yet.
+    """
+    __tracebackhide__ = True
+    outcome: list[object] = []
+    deferred.addBoth(outcome.append)
+    if not outcome:
+        pytest.fail(
+            f"{name} is still waiting on a Deferred that has not fired: a test "
+            f"on fake_reactor must move the fake clock (flush(), advance()) "
+            f"until what it awaits has fired; no real reactor runs it",
+            pytrace=False,
+        )
+    [result] = outcome
+    if isinstance(result, Failure):
+        result.raiseException()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

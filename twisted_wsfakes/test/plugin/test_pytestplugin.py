@@ -19,6 +19,19 @@ import twisted_wsfakes.pytestplugin  # noqa: F401
 URL = "ws://feed.example.com/v1"
 
 
+@pytest.fixture(autouse=True)
+def _withoutPytestTwisted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    Keep pytest-twisted out of the inner runs but the one about it: each
+    inline run would start and stop its real reactor in this process, and a
+    reactor cannot start twice.  (After ``pytester``, which clears
+    ``PYTEST_ADDOPTS``.)
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:twisted")
+
+
 def test_fakeReactorIsUseFakeReactors(pytester: pytest.Pytester) -> None:
     """
     ``fake_reactor`` is a FakeReactor whose clock Autobahn's timers use for
@@ -318,3 +331,87 @@ def test_globalReactorAndPatch(pytester: pytest.Pytester) -> None:
     pytester.syspathinsert()
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
+
+
+def test_asyncTestOnFakeReactor(pytester: pytest.Pytester) -> None:
+    """
+    An ``async def`` test using ``fake_reactor`` runs synchronously: it may
+    await what the fake clock has already fired, and fails, saying why, if
+    it awaits something that has not fired when it returns control.
+    """
+    pytester.makepyfile(
+        """
+        from twisted.internet import task
+
+        async def test_awaitsFired(fake_reactor):
+            d = task.deferLater(fake_reactor, 5, lambda: "done")
+            fake_reactor.advance(5)
+            assert await d == "done"
+
+        async def test_awaitsFailure(fake_reactor):
+            d = task.deferLater(fake_reactor, 5, lambda: 1 / 0)
+            fake_reactor.advance(5)
+            await d
+
+        async def test_waitsForever(fake_reactor):
+            await task.deferLater(fake_reactor, 5, lambda: None)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ZeroDivisionError*",
+            "*test_waitsForever is still waiting on a Deferred that has not fired*",
+        ]
+    )
+
+
+def test_alongsidePytestTwisted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    With pytest-twisted loaded, its real-reactor tests and fake_reactor
+    tests run in one session, in any order: a fake_reactor test is not
+    handed to the real reactor, and a test mixing the two fails saying why.
+    """
+    monkeypatch.delenv("PYTEST_ADDOPTS")
+    pytester.makepyfile(
+        """
+        import pytest_twisted
+        from twisted.internet import task
+
+        from twisted_wsfakes import successResultOf
+
+        @pytest_twisted.inlineCallbacks
+        def test_realBefore():
+            from twisted.internet import reactor
+            yield task.deferLater(reactor, 0, lambda: None)
+
+        def test_fake(fake_reactor):
+            from twisted.internet import reactor
+            assert reactor is fake_reactor
+            d = task.deferLater(reactor, 30, lambda: "done")
+            fake_reactor.advance(30)
+            assert successResultOf(d) == "done"
+
+        @pytest_twisted.ensureDeferred
+        async def test_realAfter():
+            from twisted.internet import reactor
+            await task.deferLater(reactor, 0, lambda: None)
+
+        @pytest_twisted.inlineCallbacks
+        def test_mixed(fake_reactor):
+            yield task.deferLater(fake_reactor, 1, lambda: None)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "twisted", "-v")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_realBefore PASSED*",
+            "*test_fake PASSED*",
+            "*test_realAfter PASSED*",
+            "*test_mixed is still waiting on a Deferred that has not fired*",
+        ]
+    )
