@@ -439,7 +439,11 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
         self.assertIn(f"useFakeReactor(self, patch=[{_ATTOP!r}])", message)
         self.assertIn(f"patchReactorIn = [{_ATTOP!r}]", message)
         self.assertFalse(result.wasSuccessful())
-        self.assertIn("1 call(s) to the real reactor were refused", _problems(result))
+        self.assertIn(
+            "1 call(s) to the real reactor were refused during this test, and "
+            "the error was caught before it could fail the test",
+            _problems(result),
+        )
         self.assertIn(message, _problems(result))
         self.assertRealReactorBack()
 
@@ -461,6 +465,23 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
             f"{_lineOf(_reactorattop.later, 'reactor.callLater')}",
             _problems(result),
         )
+        self.assertNothingScheduled()
+
+    def test_uncaughtTripReportedOnce(self) -> None:
+        """
+        A refused call that fails the test method is not reported again at
+        cleanup.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                useFakeReactor(self)
+                _reactorattop.later(1, _nothing)
+
+        result = _run(Inner("test_x"))
+        self.assertEqual(len(result.failures), 1)
+        self.assertEqual(result.errors, [])
+        self.assertIn("The real reactor's callLater() was called", _problems(result))
         self.assertNothingScheduled()
 
     def test_listenWSBindsNothing(self) -> None:
