@@ -83,6 +83,19 @@ class Transcribed(Typed):
 ConnectionT = TypeVar("ConnectionT", bound=Transcribed)
 
 
+def _howFailed(protocol: Any, code: int) -> str:
+    """
+    Say how Autobahn failed a connection: by default (``failByDrop``) it
+    drops TCP without sending the close frame it names.
+    """
+    if protocol.failByDrop:
+        return (
+            "the scripted peer dropped the connection without a close frame, as "
+            f"Autobahn does by default (failByDrop); its close code would be {code}"
+        )
+    return f"the scripted peer failed the connection with close code {code}"
+
+
 class _Run:
     """
     One Script played on one connection, step by step.
@@ -175,7 +188,7 @@ class _Run:
                 None,
                 [],
                 problem=f"{_PROTOCOL_ERRORS[code]} from the other side: {reason} "
-                f"(the peer failed the connection with close code {code})",
+                f"({_howFailed(protocol, code)})",
             )
             return
         if self.finished:

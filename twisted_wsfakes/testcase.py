@@ -5,6 +5,7 @@ One call that gives a trial test a FakeReactor, and the checks after it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from twisted.internet.interfaces import IDelayedCall
 from twisted.trial.unittest import SynchronousTestCase
@@ -20,8 +21,8 @@ def useFakeReactor(
     testCase: SynchronousTestCase,
     *,
     patch: Iterable[PatchTarget] = (),
-    checkPendingCalls: bool = False,
-    checkOpenConnections: bool = False,
+    checkPendingCalls: bool = True,
+    checkOpenConnections: bool = True,
 ) -> FakeReactor:
     """
     Build a :class:`FakeReactor` for one test, make it the global reactor
@@ -44,17 +45,32 @@ def useFakeReactor(
     scripts to the end without a mismatch (the test fails with the report
     otherwise), and txaio's loop is put back as it was, even when the test
     fails.
-    Two checks can fail a test that left things behind (after delivering
-    what the test's own cleanups started).  Each is read at cleanup time
-    from the test case's attribute of the same name when that is ``True``
-    or ``False``, so a class or a single test can switch it on or off; when
-    the attribute is missing or ``None``, the keyword decides:
+    Two checks, on by default as trial's own for the real reactor, fail a
+    test that left things behind (after delivering what the test's own
+    cleanups started): a delayed call still pending, or a connection still
+    open.  A leftover Autobahn timer is named by what scheduled it and why
+    (``Autobahn auto-ping timeout of MyClientProtocol``).  Each check is
+    read at cleanup time from the test case's attribute of the same name
+    when that is ``True`` or ``False``, so a class or a single test can
+    switch it off, best with the reason why::
+
+        class ReconnectTests(WebSocketTestCase):
+            # The service keeps retrying after each test, on purpose.
+            checkPendingCalls = False
+
+        def test_leavesItOpen(self):
+            self.checkOpenConnections = False  # the point of this test
+            ...
+
+    When the attribute is missing or ``None``, the keyword decides:
 
     :param patch: modules, or dotted module names, that hold the global
         reactor at module level (``from twisted.internet import reactor`` at
         their top).
-    :param checkPendingCalls: fail if a delayed call is still pending.
-    :param checkOpenConnections: fail if a connection is still open.
+    :param checkPendingCalls: fail if a delayed call is still pending
+        (default: yes).
+    :param checkOpenConnections: fail if a connection is still open
+        (default: yes).
     :raises PatchTargetError: if an entry of ``patch`` cannot be imported or
         holds no reference to the global reactor.
     """
@@ -116,7 +132,60 @@ def _describePendingCalls(reactor: FakeReactor) -> list[str]:
 
 
 def _callName(call: IDelayedCall) -> str:
-    func = getattr(call, "func", None)
+    """
+    Say what a delayed call will do: for txaio's batched timers (which
+    Autobahn schedules its timeouts through), each call the bucket holds.
+    """
+    func: Any = getattr(call, "func", None)
+    owner = getattr(func, "__self__", None)
+    if getattr(func, "__name__", "") == "_notify_bucket" and owner is not None:
+        # txaio's _BatchedTimer keeps {due ms: (delayed call, [calls])};
+        # each _BatchedCall wraps ``lambda: func(*args, **kwargs)``.
+        bucket = getattr(owner, "_buckets", {}).get(*getattr(call, "args", ()))
+        if bucket is not None:
+            return "; ".join(_purpose(_wrapped(each)) for each in bucket[1])
+    return _purpose(func)
+
+
+def _wrapped(batchedCall: object) -> object:
+    """
+    The function a txaio ``_BatchedCall`` will call.
+    """
+    closure: Any = getattr(batchedCall, "_call", None)
+    code = getattr(closure, "__code__", None)
+    if code is None or not closure.__closure__:
+        return closure
+    cells = dict(zip(code.co_freevars, closure.__closure__, strict=True))
+    return cells["func"].cell_contents if "func" in cells else closure
+
+
+#: What Autobahn's timer callbacks are for, by method name.
+_AUTOBAHN_TIMERS = {
+    "onOpenHandshakeTimeout": "opening handshake timeout",
+    "onCloseHandshakeTimeout": "closing handshake timeout",
+    "onAutoPingTimeout": "auto-ping timeout",
+    "_sendAutoPing": "auto-ping",
+    "onServerConnectionDropTimeout": "server connection drop timeout",
+    "_send": "queued write",
+}
+
+
+def _purpose(func: object) -> str:
+    """
+    Name a timer's function; an Autobahn protocol's by its purpose and the
+    protocol and factory it belongs to.
+    """
+    name = getattr(func, "__name__", "")
+    owner = getattr(func, "__self__", None)
+    if owner is not None and name in _AUTOBAHN_TIMERS and hasattr(owner, "factory"):
+        factory = owner.factory
+        url = getattr(factory, "url", None)
+        return (
+            f"Autobahn {_AUTOBAHN_TIMERS[name]} of {type(owner).__qualname__} "
+            f"(factory {type(factory).__qualname__}"
+            + (f" for {url}" if url else "")
+            + ")"
+        )
     return getattr(func, "__qualname__", None) or repr(func)
 
 
@@ -137,9 +206,10 @@ class WebSocketTestCase(SynchronousTestCase):
     A ``SynchronousTestCase`` whose ``self.reactor`` is a fresh
     :class:`FakeReactor` for every test.
 
-    Set ``checkPendingCalls`` or ``checkOpenConnections`` to ``True`` on a
-    subclass, or on ``self`` inside one test, to fail tests that leave
-    delayed calls or connections behind.  List in ``patchReactorIn`` the
+    Tests that leave delayed calls or connections behind fail, as with
+    :func:`useFakeReactor`; set ``checkPendingCalls`` or
+    ``checkOpenConnections`` to ``False`` on a subclass, or on ``self``
+    inside one test, where leaving them is the point.  List in ``patchReactorIn`` the
     modules whose module-level ``reactor`` must follow the fake (the
     ``patch=`` of :func:`useFakeReactor`).
     """

@@ -7,9 +7,11 @@ from __future__ import annotations
 from twisted.internet.interfaces import IConnector
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase
 
 from ..connection import Connection, _Transport
 from ..network import FakeReactor
+from ..testcase import useFakeReactor
 
 
 class Recorder(Protocol):
@@ -151,3 +153,23 @@ def connectPair(
     assert isinstance(serverProtocol, Recorder)
     clientProtocol.peer, serverProtocol.peer = serverProtocol, clientProtocol
     return connection, clientProtocol, serverProtocol
+
+
+def useEndingReactor(testCase: SynchronousTestCase) -> FakeReactor:
+    """
+    ``useFakeReactor(testCase)`` for a test about something else than how
+    connections end: when the test is over, every connection still open is
+    dropped and every port closed (so their timers stop), before the
+    leftover checks look.
+    """
+    reactor = useFakeReactor(testCase)
+
+    def endAll() -> None:
+        for connection in reactor.connections:
+            connection.drop()
+        for listener in list(reactor._listeners.values()):
+            listener.stopListening()
+        reactor.flush()
+
+    testCase.addCleanup(endAll)
+    return reactor

@@ -288,6 +288,8 @@ class NetworkTests(WebSocketTestCase):
         dominoes.begin()
         self.assertEqual(seen, [[], [(b"A", False)]])
         self.assertEqual(client.messages, [(b"A", False), (b"B", False)])
+        client.sendClose(1000)
+        self.reactor.flush()
 
 
 def _run(test: SynchronousTestCase) -> Any:

@@ -74,6 +74,7 @@ from ._autobahn import (
     connectionOf,
     serverFactory,
 )
+from ._protocols import useEndingReactor
 
 #: The URL of the issue's example report; TLS is not simulated, so any
 #: object does as the context factory.
@@ -275,7 +276,7 @@ class _PeerTestCase(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.reactor = useFakeReactor(self)
+        self.reactor = useEndingReactor(self)
 
     def serve(self, *scripts: Script, **options: Any) -> ScriptedServer:
         return self.reactor.serveWebSocket(URL, *scripts, **options)
@@ -1198,6 +1199,9 @@ transcript so far:
         self.assertTrue(
             report[1].startswith("  no close frame answered ours: the connection was")
         )
+        # Autobahn leaves its closing handshake timeout scheduled when the
+        # connection is lost (as on a real reactor): let it run out.
+        self.reactor.advance(1)
 
     def test_handshake(self) -> None:
         """
@@ -1285,7 +1289,38 @@ class ProtocolErrorTests(_PeerTestCase):
         self.assertEqual(report[0], f"{URL}, connection 1, step 1 of 1 (expectText):")
         self.assertTrue(report[1].startswith("  protocol error from the other side: "))
         self.assertIn("unmasked client-to-server frame", report[1])
-        self.assertTrue(report[1].endswith("with close code 1002)"), report[1])
+        self.assertTrue(
+            report[1].endswith(
+                "(the scripted peer dropped the connection without a close frame, "
+                "as Autobahn does by default (failByDrop); its close code would "
+                "be 1002)"
+            ),
+            report[1],
+        )
+        sent = [(e.sender, e.kind) for e in self.reactor.connections[0].transcript]
+        self.assertNotIn(("server", "close"), sent)
+
+    def test_failByDropOff(self) -> None:
+        """
+        A scripted peer told not to fail by drop sends the close frame, and
+        the report says it failed the connection with that code.
+        """
+        server = self.serve(
+            Script(expectText("hi")), protocolOptions={"failByDrop": False}
+        )
+        self.rawClient(_frame(0x1, b"hi", masked=False))
+        # The raw client never answers the close: the closing handshake
+        # times out.
+        self.reactor.advance(5)
+        sent = [(e.sender, e.kind) for e in self.reactor.connections[0].transcript]
+        self.assertIn(("server", "close"), sent)
+        report = _lines(_report(self, server))
+        self.assertTrue(
+            report[1].endswith(
+                "(the scripted peer failed the connection with close code 1002)"
+            ),
+            report[1],
+        )
 
     def test_invalidUTF8(self) -> None:
         """
@@ -1295,7 +1330,7 @@ class ProtocolErrorTests(_PeerTestCase):
         self.rawClient(_frame(0x1, b"\xff\xfe"))
         report = _lines(_report(self, server))
         self.assertTrue(report[1].startswith("  invalid payload from the other side: "))
-        self.assertTrue(report[1].endswith("with close code 1007)"), report[1])
+        self.assertTrue(report[1].endswith("would be 1007)"), report[1])
 
     def test_badCloseCode(self) -> None:
         """
@@ -1522,10 +1557,21 @@ class ConnectionsTests(_PeerTestCase):
         server.assertDone()
 
 
+def _scriptsOnly(testCase: SynchronousTestCase) -> FakeReactor:
+    """
+    ``useFakeReactor`` with the leftover checks off, for inner tests that
+    check the script report alone.
+    """
+    return useFakeReactor(testCase, checkPendingCalls=False, checkOpenConnections=False)
+
+
 class CleanupTests(SynchronousTestCase):
     """
     A test that never calls ``assertDone`` still fails, through
     ``useFakeReactor``'s cleanup.
+
+    The inner tests leave their connections open: the script check alone
+    is under test, so the leftover checks are off for them.
     """
 
     def assertFailsWith(self, body: Callable[[FakeReactor], object]) -> str:
@@ -1537,7 +1583,7 @@ class CleanupTests(SynchronousTestCase):
 
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
-                body(useFakeReactor(self))
+                body(_scriptsOnly(self))
 
         [failure] = _run(Inner("test_x"))
         failure.trap(ScriptMismatch)
@@ -1600,7 +1646,7 @@ class CleanupTests(SynchronousTestCase):
 
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
-                reactor = useFakeReactor(self)
+                reactor = _scriptsOnly(self)
                 server = reactor.serveWebSocket(URL, Script(expectText("a")))
                 _send(reactor, _connect(reactor), "b")
                 self.assertRaises(ScriptMismatch, server.assertDone)
@@ -1614,7 +1660,7 @@ class CleanupTests(SynchronousTestCase):
 
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
-                reactor = useFakeReactor(self)
+                reactor = _scriptsOnly(self)
                 reactor.serveWebSocket(URL, Script(expectText("a"), sendText("b")))
                 _send(reactor, _connect(reactor), "a")
 
@@ -1628,7 +1674,7 @@ class CleanupTests(SynchronousTestCase):
 
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
-                reactor = useFakeReactor(self)
+                reactor = _scriptsOnly(self)
                 self.assertRaises(ValueError, reactor.serveWebSocket, URL)
                 self.assertRaises(
                     ValueError, reactor.serveWebSocket, URL, Script(), afterLast="no"

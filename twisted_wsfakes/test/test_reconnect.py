@@ -55,7 +55,7 @@ from ._autobahn import (
     clientFactory,
     serverFactory,
 )
-from ._protocols import Recorder, RecorderFactory
+from ._protocols import Recorder, RecorderFactory, useEndingReactor
 
 SIX_HOURS = 6 * 3600.0
 
@@ -118,7 +118,7 @@ class FakeEndpointTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.reactor = useFakeReactor(self)
+        self.reactor = useEndingReactor(self)
         self.factory = _Counting()
 
     def test_interface(self) -> None:
@@ -340,7 +340,7 @@ class BadInputTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.reactor = useFakeReactor(self)
+        self.reactor = useEndingReactor(self)
         self.endpoint = FakeEndpoint(self.reactor, server=RecorderFactory())
         self.connecting = self.endpoint.connect(_Counting())
 
@@ -480,7 +480,7 @@ class AttemptAssertionTests(SynchronousTestCase):
         only at resume(); a reconnector's wait runs from then, and
         assertFollowsPolicy measures it so.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.listenTCP(80, RecorderFactory())
         endpoint = TCP4ClientEndpoint(reactor, "example.com", 80)
         policy = backoffPolicy(initialDelay=2.0, jitter=lambda: 0)
@@ -608,7 +608,7 @@ class AttemptAssertionTests(SynchronousTestCase):
         After a connected attempt the failure count starts again, and the
         wait runs from the moment the connection was lost.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         policy = backoffPolicy(jitter=lambda: 0)
         endpoint = FakeEndpoint(reactor, server=RecorderFactory())
         service = ClientService(
@@ -654,7 +654,7 @@ class AttemptAssertionTests(SynchronousTestCase):
         ``describeAttempts`` lists endpoint attempts with time, outcome and
         delay.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         endpoint = FakeEndpoint(reactor, server=RecorderFactory())
         refused = endpoint.connect(_Counting())
         endpoint.attempts[0].fail()
@@ -694,7 +694,7 @@ class OutageTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.reactor = useFakeReactor(self)
+        self.reactor = useEndingReactor(self)
         self.server = self.reactor.listenTCP(9000, RecorderFactory())
 
     def connect(self) -> Recorder:
@@ -868,7 +868,7 @@ class ReconnectingClientFactoryTests(SynchronousTestCase):
         come 1, 2, 4, 8, then 10 seconds apart (the cap), and the first one
         after the server is back opens the websocket.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         factory = _ReconnectingFactory(URL, reactor=reactor)
         factory.protocol = _ReconnectingClient
         factory.clock = reactor  # type: ignore[assignment]
@@ -1048,7 +1048,7 @@ class HandshakeInTableTests(SynchronousTestCase):
         refuses with 429, then one that never answers (the client's
         5-second opening handshake timeout gives up), then one that opens.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = reactor.serveWebSocket(
             URL, Script(reject(429, "Too Many Requests")), Script(expectText("hello"))
         )

@@ -12,9 +12,10 @@ from twisted.web.resource import Resource
 from twisted.web.server import Site
 from twisted.web.static import Data
 
-from .. import Script, close, expectClose, expectText, sendText, useFakeReactor
+from .. import Script, close, expectClose, expectText, sendText
 from ..network import FakeReactor
 from ._autobahn import RecordingServerFactory, RecordingServerProtocol, serverFactory
+from ._protocols import useEndingReactor
 from ._web import httpGet
 
 URL = "ws://www.example.com:8080/ws"
@@ -59,7 +60,7 @@ class WebSocketResourceTests(SynchronousTestCase):
         script against the resource's protocol; the transcript shows the
         upgrade, then frames.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         factory = _serveSite(reactor, withHTTP=False)
         client = reactor.connectWebSocket(URL, _ECHO_SCRIPT)
         reactor.flush()
@@ -84,7 +85,7 @@ class WebSocketResourceTests(SynchronousTestCase):
         Once upgraded, the connection's server end is the websocket
         protocol, and its end reaches that protocol's onClose.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         factory = _serveSite(reactor, withHTTP=False)
         reactor.connectWebSocket(URL, _ECHO_SCRIPT)
         reactor.flush()
@@ -97,7 +98,7 @@ class WebSocketResourceTests(SynchronousTestCase):
         An ordinary HTTP resource next to the websocket one still answers a
         GET on the same host and port, before and after a websocket session.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         _serveSite(reactor, withHTTP=True)
         self.assertEqual(
             httpGet(reactor, "http://www.example.com:8080/hello"),

@@ -12,6 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ..network import FakeReactor
 from ..testcase import WebSocketTestCase, useFakeReactor
+from ._autobahn import URL, openPair
 from ._protocols import connectPair
 
 
@@ -103,12 +104,13 @@ class TxaioTests(SynchronousTestCase):
 
 class LeftoverTests(SynchronousTestCase):
     """
-    The leftover checks are off unless asked for, and name what was left.
+    The leftover checks are on unless switched off, and name what was left.
     """
 
-    def test_offByDefault(self) -> None:
+    def test_onByDefault(self) -> None:
         """
-        A pending call and an open connection do not fail a test by default.
+        A pending call and an open connection fail a test by default, as
+        trial's own checks do for the real reactor.
         """
 
         class Inner(SynchronousTestCase):
@@ -117,7 +119,31 @@ class LeftoverTests(SynchronousTestCase):
                 reactor.callLater(1, _pendingTimer)
                 connectPair(reactor)
 
-        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
+        text = _errorText(_run(Inner("test_x")))
+        self.assertIn("_pendingTimer", text)
+        self.assertIn("1 connection(s) still open", text)
+
+    def test_autobahnTimerNamedByPurpose(self) -> None:
+        """
+        A leftover Autobahn timer, scheduled through txaio's batched timers,
+        is named by its purpose, its protocol and its factory, not as the
+        batched timer's bucket.
+        """
+
+        class Inner(SynchronousTestCase):
+            checkOpenConnections = False
+
+            def test_x(self) -> None:
+                reactor = useFakeReactor(self)
+                openPair(reactor, clientOptions={"autoPingInterval": 10})
+
+        text = _errorText(_run(Inner("test_x")))
+        self.assertIn(
+            "Autobahn auto-ping of RecordingClientProtocol "
+            f"(factory RecordingClientFactory for {URL})",
+            text,
+        )
+        self.assertNotIn("_notify_bucket", text)
 
     def test_pendingCalls(self) -> None:
         """
@@ -190,24 +216,24 @@ class LeftoverTests(SynchronousTestCase):
 
         class Inner(WebSocketTestCase):
             def test_x(self) -> None:
-                reactor = useFakeReactor(self, checkOpenConnections=True)
+                reactor = useFakeReactor(self, checkOpenConnections=False)
                 connectPair(reactor)
 
-        self.assertIn("still open", _errorText(_run(Inner("test_x"))))
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
 
     def test_attributeReadAtCleanup(self) -> None:
         """
         Setting ``self.checkPendingCalls`` inside the test switches the
-        check on, even after useFakeReactor was called.
+        check off, even after useFakeReactor was called.
         """
 
         class Inner(SynchronousTestCase):
             def test_x(self) -> None:
                 reactor = useFakeReactor(self)
                 reactor.callLater(1, _pendingTimer)
-                self.checkPendingCalls = True
+                self.checkPendingCalls = False
 
-        self.assertIn("_pendingTimer", _errorText(_run(Inner("test_x"))))
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())
 
     def test_attributeSwitchesOff(self) -> None:
         """
@@ -246,16 +272,27 @@ class WebSocketTestCaseTests(SynchronousTestCase):
         self.assertIsInstance(reactors[0], FakeReactor)
         self.assertIsNot(reactors[0], reactors[1])
 
-    def test_checksOnPerClass(self) -> None:
+    def test_checksOnByDefault(self) -> None:
         """
-        A subclass that sets checkOpenConnections fails a test that leaves
-        a connection open.
+        A test that leaves a connection open fails.
         """
 
         class Inner(WebSocketTestCase):
-            checkOpenConnections = True
-
             def test_x(self) -> None:
                 connectPair(self.reactor)
 
         self.assertIn("still open", _errorText(_run(Inner("test_x"))))
+
+    def test_checksOffPerClass(self) -> None:
+        """
+        A subclass that sets checkOpenConnections to False passes a test
+        that leaves a connection open.
+        """
+
+        class Inner(WebSocketTestCase):
+            checkOpenConnections = False
+
+            def test_x(self) -> None:
+                connectPair(self.reactor)
+
+        self.assertTrue(_run(Inner("test_x")).wasSuccessful())

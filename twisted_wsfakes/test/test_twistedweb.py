@@ -23,9 +23,9 @@ from .. import (
     expectClose,
     expectText,
     sendText,
-    useFakeReactor,
 )
 from ..network import FakeReactor
+from ._protocols import useEndingReactor
 from ._web import httpGet
 
 try:
@@ -118,7 +118,7 @@ class TwistedWebPairTests(SynchronousTestCase):
         Text goes to the server and its answer comes back; bytes arrive as
         bytes.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = _Factory(shout=True)
         _serve(reactor, server)
         client = _connect(reactor)
@@ -136,7 +136,7 @@ class TwistedWebPairTests(SynchronousTestCase):
         after sending its close frame, so the server's answering close
         follows the client's end.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = _Factory()
         _serve(reactor, server)
         client = _connect(reactor)
@@ -165,7 +165,7 @@ class TwistedWebPairTests(SynchronousTestCase):
         Two peers that answer every message forever make flush() fail,
         naming the connection, instead of hanging the test.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.flushLimit = 200
         _serve(reactor, _Factory(shout=True))
         client = _connect(reactor, shout=True)
@@ -187,7 +187,7 @@ class TwistedWebAndScriptTests(SynchronousTestCase):
         A twisted.web client plays through a server script that answers and
         closes; the client sees the answer and a finished connection.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = reactor.serveWebSocket(
             URL, Script(expectText("hi"), sendText("hello"), close(1000))
         )
@@ -203,7 +203,7 @@ class TwistedWebAndScriptTests(SynchronousTestCase):
         A twisted.web client that sends the wrong text fails the script
         with a report naming the step.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = reactor.serveWebSocket(URL, Script(expectText("hi")))
         client = _connect(reactor)
         client.transport.sendTextMessage("bye")
@@ -217,7 +217,7 @@ class TwistedWebAndScriptTests(SynchronousTestCase):
         A scripted client drives a twisted.web server through twisted.web's
         Site: it sends, expects the answer, and closes cleanly.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = _Factory(shout=True)
         _serve(reactor, server)
         client = reactor.connectWebSocket(
@@ -233,7 +233,7 @@ class TwistedWebAndScriptTests(SynchronousTestCase):
         A plain HTTP page served by the same Site answers a GET while a
         websocket is open on another connection to the same port.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = _Factory(shout=True)
         _serve(reactor, server)
         client = reactor.connectWebSocket(URL, Script(sendText("hi"), expectText("HI")))

@@ -37,6 +37,7 @@ from ._autobahn import (
     openPair,
     serverFactory,
 )
+from ._protocols import useEndingReactor
 
 #: What ``listenWS`` and ``connectWS`` get for a wss:// URL: TLS is not
 #: simulated, so the fake reactor never looks inside it.
@@ -100,7 +101,7 @@ class HandshakeTests(SynchronousTestCase):
         path, query, headers and offered subprotocols, and both sides agree
         on the subprotocol the server chose.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = serverFactory(reactor, protocols=["chat.v1"])
         listenWS(server)
         factory = clientFactory(
@@ -136,7 +137,7 @@ class HandshakeTests(SynchronousTestCase):
         ``connectWS`` connects by the URL's host name and port over plain
         TCP, and the attempt is recorded.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         connection, client, server = openPair(reactor)
         [attempt] = reactor.attempts
         self.assertEqual(
@@ -154,7 +155,7 @@ class HandshakeTests(SynchronousTestCase):
         ``listenSSL`` one.  TLS is not simulated, so any object does as the
         context factory.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         url = "wss://feed.example.com/v1"
         server, client = serverFactory(reactor, url), clientFactory(reactor, url)
 
@@ -170,7 +171,7 @@ class HandshakeTests(SynchronousTestCase):
         ``listenWS`` refuses a wss:// factory without a context factory,
         before it reaches the reactor.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = serverFactory(reactor, "wss://feed.example.com/v1")
         with self.assertRaisesRegex(Exception, "no SSL context factory given"):
             listenWS(server)
@@ -180,7 +181,7 @@ class HandshakeTests(SynchronousTestCase):
         ``HostnameEndpoint`` resolves the name on the fake network, connects
         to the resolved address, and the handshake completes.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         url = "ws://feed.example.com:443/v1"
         listenWS(serverFactory(reactor, url))
         endpoint = HostnameEndpoint(reactor, "feed.example.com", 443)
@@ -198,7 +199,7 @@ class HandshakeTests(SynchronousTestCase):
         An endpoint from ``clientFromString`` connects by host name and the
         handshake completes.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         url = "ws://feed.example.com:443/v1"
         listenWS(serverFactory(reactor, url))
         endpoint = clientFromString(reactor, "tcp:feed.example.com:443")
@@ -264,7 +265,7 @@ class MessageTests(SynchronousTestCase):
         Text and binary messages arrive at the next flush, never before, in
         the order sent, with their kind.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         _, client, server = openPair(reactor)
         client.sendMessage("héllo".encode(), isBinary=False)
         client.sendMessage(b"\x00\xff", isBinary=True)
@@ -299,7 +300,7 @@ class MessageTests(SynchronousTestCase):
         handshake request alone is longer than one round of sizes, so its
         first pieces show the cut.)
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = serverFactory(reactor, protocol=_PieceCountingServer)
         client = clientFactory(reactor)
 
@@ -430,7 +431,7 @@ class TimerTests(SynchronousTestCase):
         With ``autoPingInterval=10`` the client pings every 10 s of clock;
         the server answers each, so a minute later the connection is open.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         options = {"autoPingInterval": 10, "autoPingTimeout": 5}
         connection, client, server = openPair(reactor, clientOptions=options)
         reactor.pump([2.5] * 24)
@@ -446,7 +447,7 @@ class TimerTests(SynchronousTestCase):
         the client drops the connection at 75, exactly ``autoPingTimeout``
         seconds after sending it.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         options = {"autoPingInterval": 10, "autoPingTimeout": 5}
         connection, client, _ = openPair(reactor, clientOptions=options)
         reactor.pump([10] * 6)
@@ -473,7 +474,7 @@ class TimerTests(SynchronousTestCase):
         A ping sent at 10 with ``autoPingTimeout=2.5`` times out at 12, not
         12.5: Autobahn's batched timer rounds due times down to the second.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         options = {"autoPingInterval": 10, "autoPingTimeout": 2.5}
         connection, client, _ = openPair(reactor, clientOptions=options)
         connection.stall()
@@ -487,7 +488,7 @@ class TimerTests(SynchronousTestCase):
         A connection opened at 0.5 with ``autoPingInterval=10`` sends its
         first ping at 10, 9.5 s later.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.advance(0.5)
         options = {"autoPingInterval": 10}
         _, client, server = openPair(reactor, clientOptions=options)
@@ -500,7 +501,7 @@ class TimerTests(SynchronousTestCase):
         A listener that accepts TCP and never answers lets the client's
         ``openHandshakeTimeout=5`` fire at clock 5 exactly, uncleanly.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.listenTCP(9000, Factory.forProtocol(Protocol))
         factory = clientFactory(reactor, openHandshakeTimeout=5)
         connectWS(factory)
@@ -523,7 +524,7 @@ class TimerTests(SynchronousTestCase):
         Connecting at 0.5 with ``openHandshakeTimeout=5``, the timeout fires
         at 5, not 5.5.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.listenTCP(9000, Factory.forProtocol(Protocol))
         reactor.advance(0.5)
         factory = clientFactory(reactor, openHandshakeTimeout=5)
@@ -539,7 +540,7 @@ class TimerTests(SynchronousTestCase):
         ``closeHandshakeTimeout=3`` gets no reply, and the client drops the
         connection at 3 (3.5 rounded down), uncleanly.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         options = {"closeHandshakeTimeout": 3}
         connection, client, _ = openPair(reactor, clientOptions=options)
         reactor.advance(0.5)
@@ -567,7 +568,7 @@ class TimerTests(SynchronousTestCase):
             def dropConnection(self, abort: bool = False) -> None:
                 self.record("ignoredDrop")
 
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         server = serverFactory(reactor, protocol=KeepsTCPOpen)
         factory = clientFactory(reactor, serverConnectionDropTimeout=3)
         connection = connectPair(reactor, server, factory)
