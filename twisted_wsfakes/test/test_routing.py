@@ -23,6 +23,7 @@ from .. import (
 )
 from ..network import FakeReactor
 from ..peers import ScriptedServer
+from ._protocols import useEndingReactor
 
 A = "ws://api.example.com:9000/a"
 B = "ws://api.example.com:9000/b"
@@ -63,7 +64,7 @@ class RoutingTests(SynchronousTestCase):
         Two paths served on one port each get their own client, through one
         listener.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a, b = _twoPaths(reactor)
         clients = [_ask(reactor, B, "b"), _ask(reactor, A, "a")]
         reactor.flush()
@@ -82,7 +83,7 @@ class RoutingTests(SynchronousTestCase):
         The path is routed without its query, however the request line is
         cut up on the way.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         reactor.onNewConnection(lambda connection: connection.chunk(1))
         servers = _twoPaths(reactor)
         clients = [_ask(reactor, A + "?token=secret", "a"), _ask(reactor, B, "b")]
@@ -96,7 +97,7 @@ class RoutingTests(SynchronousTestCase):
         handshake refused, and a server whose script was never played says
         where the request went.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a, b = _twoPaths(reactor)
         client = _ask(reactor, "ws://api.example.com:9000/c", "c")
         reactor.flush()
@@ -116,7 +117,7 @@ class RoutingTests(SynchronousTestCase):
         """
         The 404's body names the paths that are served.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         servers = _twoPaths(reactor)
         reactor.connectTCP("api.example.com", 9000, _AskerFactory())
         reactor.flush()
@@ -136,7 +137,7 @@ class RoutingTests(SynchronousTestCase):
         A server alone on its port gets every connection, whatever its path,
         as before any path was shared.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a = reactor.serveWebSocket(A, _echoOnce("a"))
         client = _ask(reactor, "ws://api.example.com:9000/elsewhere", "a")
         reactor.flush()
@@ -212,7 +213,7 @@ class SharedPortFaultTests(SynchronousTestCase):
         ``refuseNext`` on one path's server refuses the port's next attempt,
         whatever path it was for.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a, b = _twoPaths(reactor)
         a.refuseNext()
         refused = _ask(reactor, B, "b")
@@ -230,7 +231,7 @@ class SharedPortFaultTests(SynchronousTestCase):
         ``hangNext`` hangs the next connection for its own path only: its
         request is never answered, while the other path is served.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a, b = _twoPaths(reactor)
         a.hangNext()
         hung = _ask(reactor, A, "a")
@@ -249,7 +250,7 @@ class SharedPortFaultTests(SynchronousTestCase):
         ``down`` on one path's server refuses every path and cuts every
         path's connections; ``up`` brings them all back.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a = reactor.serveWebSocket(A, _echoOnce("a"))
         b = reactor.serveWebSocket(B, Script(expectText("b")), _echoOnce("b"))
         reactor.connectWebSocket(B, Script(sendText("b")))
@@ -272,7 +273,7 @@ class SharedPortFaultTests(SynchronousTestCase):
         answered 503 while another path is still served; once every path
         refuses, the port refuses at TCP.
         """
-        reactor = useFakeReactor(self)
+        reactor = useEndingReactor(self)
         a = reactor.serveWebSocket(A, _echoOnce("a"), afterLast="refuse")
         b = reactor.serveWebSocket(B, _echoOnce("b"), afterLast="refuse")
         _ask(reactor, A, "a")
