@@ -804,6 +804,28 @@ class TimeTests(SynchronousTestCase):
     advance() runs timers as a real reactor does and flushes after each.
     """
 
+    def test_slowTimerAdvancesTheReactor(self) -> None:
+        """
+        A timer that advances the reactor (a slow callback) sees the bytes
+        and timers due in its inner window delivered at their own times;
+        the outer advance ends at the later end.
+        """
+        reactor = FakeReactor()
+        _connection, client, server = connectPair(reactor)
+        seen: list[tuple[str, float]] = []
+
+        def slow() -> None:
+            client.write(b"during")
+            reactor.advance(3)
+            seen.append(("slow done", reactor.seconds()))
+
+        reactor.callLater(1, slow)
+        reactor.callLater(2, lambda: seen.append(("timer", reactor.seconds())))
+        reactor.advance(2)
+        self.assertEqual(seen, [("timer", 2.0), ("slow done", 4.0)])
+        self.assertEqual(server.log[-1], ("server", b"during"))
+        self.assertEqual(reactor.seconds(), 4.0)
+
     def test_errorInDelayedCallLogged(self) -> None:
         """
         An exception from a delayed call is logged, not raised, and later
