@@ -1205,6 +1205,19 @@ class MemoryReactorClockCompatTests(SynchronousTestCase):
                 )
             )
 
+    def test_stoppedConnecting(self) -> None:
+        """
+        A connector records ``stopConnecting()`` in ``stoppedConnecting``,
+        as ``MemoryReactor``'s do, and really stops: the attempt is
+        cancelled.
+        """
+        for reactor in self.reactors:
+            reactor.connectTCP("example.com", 80, self.clientFactory)
+            reactor.connectors[0].stopConnecting()
+        self.assertSame(lambda reactor: reactor.connectors[0].stoppedConnecting)
+        self.assertTrue(self.reactors[1].connectors[0].stoppedConnecting)
+        self.assertEqual(self.reactors[1].attempts[0].outcome, "cancelled")
+
     def test_connectStillConnects(self) -> None:
         """
         While recording, the network still connects in memory.
