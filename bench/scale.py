@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
+
+from _compare import HERE, extract, measureIn, row
 
 #: The commit before issue 8's changes: the "before" of the figures.
 DEFAULT_BASE = "40b9920f1e182dac93864fcac7d1a6dc078d7073"
@@ -118,45 +118,6 @@ def _peakRSS() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _measureIn(root: str, what: str, argument: float) -> dict[str, Any]:
-    """
-    Run one measurement in a fresh interpreter on the code under ``root``.
-    """
-    environment = dict(os.environ, PYTHONPATH=root)
-    output = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--measure", what, str(argument)],
-        env=environment,
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    result: dict[str, Any] = json.loads(output.splitlines()[-1])
-    # The package must come from root, not from an installed copy.
-    assert result["where"].startswith(root), result["where"]
-    return result
-
-
-def _extract(base: str, into: str) -> None:
-    """
-    Put the tree of commit ``base`` of this repository into ``into``.
-    """
-    repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    archive = subprocess.run(
-        ["git", "-C", repository, "archive", base],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
-
-
-def _row(label: str, before: float, after: float, unit: str) -> str:
-    ratio = before / after if after else float("inf")
-    return (
-        f"  {label:<34} {before:10.3f} {unit:<3} {after:10.3f} {unit:<3} {ratio:8.1f}x"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=DEFAULT_BASE, help="commit to compare to")
@@ -174,24 +135,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
         return 0
 
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as baseRoot:
-        _extract(args.base, baseRoot)
+        extract(args.base, baseRoot)
         print(f"before: {args.base[:12]}   after: this checkout")
         print(f"  {'':<34} {'before':>14} {'after':>14} {'ratio':>9}")
         advance = {}
         for idle in IDLE:
-            before = _measureIn(baseRoot, "advance", idle)["seconds"]
-            after = _measureIn(here, "advance", idle)["seconds"]
+            before = measureIn(baseRoot, __file__, "advance", str(idle))["seconds"]
+            after = measureIn(HERE, __file__, "advance", str(idle))["seconds"]
             advance[idle] = (before, after)
             label = f"(a) advance, {TIMERS} timers, {idle} idle"
-            print(_row(label, before, after, "s"), flush=True)
-        outageBefore = _measureIn(baseRoot, "outage", args.hours)
-        outageAfter = _measureIn(here, "outage", args.hours)
+            print(row(label, before, after, "s"), flush=True)
+        outageBefore = measureIn(baseRoot, __file__, "outage", str(args.hours))
+        outageAfter = measureIn(HERE, __file__, "outage", str(args.hours))
         label = f"(b) {args.hours:g} h outage, {outageAfter['made']} conns"
-        print(_row(label + ", RSS", outageBefore["mb"], outageAfter["mb"], "MB"))
+        print(row(label + ", RSS", outageBefore["mb"], outageAfter["mb"], "MB"))
         print(
-            _row(label + ", time", outageBefore["seconds"], outageAfter["seconds"], "s")
+            row(label + ", time", outageBefore["seconds"], outageAfter["seconds"], "s")
         )
     ok = advance[IDLE[-1]][1] < advance[IDLE[-1]][0]
     ok &= outageAfter["mb"] < outageBefore["mb"]

@@ -37,6 +37,7 @@ from twisted_wsfakes.transcript import (
 )
 from twisted_wsfakes.transcriptfile import TranscriptWriter
 
+from .test_matchers import _json
 from .test_wire import _ACCEPT, _UPGRADE
 
 
@@ -153,6 +154,19 @@ class FileTests(SynchronousTestCase):
         self.assertIsInstance(error, ValueError)
         return error
 
+    def _loadBytes(self, after: bytes) -> TranscriptError:
+        """
+        Load a file of a header line then ``after``, and return the error it
+        raises.
+        """
+        path = self.mktemp()
+        with open(path, "wb") as file:
+            file.write(json.dumps(self._HEADER).encode() + b"\n" + after)
+        error: TranscriptError = self.assertRaises(
+            TranscriptError, Transcript.load, path
+        )
+        return error
+
     _HEADER: ClassVar[dict[str, object]] = {
         "format": "twisted_wsfakes transcript",
         "version": 1,
@@ -209,11 +223,7 @@ class FileTests(SynchronousTestCase):
         error = self._load(self._HEADER, json.dumps(self._PING) + "x", end="")
         self.assertEqual((error.line, error.field), (2, None))
         self.assertIn("Extra data", error.problem)
-        path = self.mktemp()
-        with open(path, "wb") as file:
-            file.write(json.dumps(self._HEADER).encode() + b"\n")
-            file.write(json.dumps(self._PING).encode() + b"\xe2\x9c")
-        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        error = self._loadBytes(json.dumps(self._PING).encode() + b"\xe2\x9c")
         column = len(json.dumps(self._PING)) + 1
         self.assertEqual(
             (error.line, error.problem),
@@ -225,12 +235,9 @@ class FileTests(SynchronousTestCase):
         A cut-off last line with a byte that is not UTF-8 before the cut is
         damaged, and refused.
         """
-        path = self.mktemp()
-        with open(path, "wb") as file:
-            file.write(json.dumps(self._HEADER).encode() + b'\n{"kind": "\xff')
-        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        error = self._loadBytes(b'{"kind": "\xff')
         self.assertEqual(
-            str(error), f"{path}, line 2: not UTF-8 text (byte 0xff at column 11)"
+            str(error), f"{error.path}, line 2: not UTF-8 text (byte 0xff at column 11)"
         )
 
     def test_lastLineWithoutNewline(self) -> None:
@@ -599,12 +606,9 @@ class FileTests(SynchronousTestCase):
         """
         A line that is not UTF-8 is reported with the bad byte.
         """
-        path = self.mktemp()
-        with open(path, "wb") as file:
-            file.write(json.dumps(self._HEADER).encode() + b'\n{"\xff"}\n')
-        error = self.assertRaises(TranscriptError, Transcript.load, path)
+        error = self._loadBytes(b'{"\xff"}\n')
         self.assertEqual(
-            str(error), f"{path}, line 2: not UTF-8 text (byte 0xff at column 3)"
+            str(error), f"{error.path}, line 2: not UTF-8 text (byte 0xff at column 3)"
         )
 
     def test_blankLines(self) -> None:
@@ -811,21 +815,6 @@ class AtomicSaveTests(SynchronousTestCase):
         self.assertEqual(Transcript.load(target), _allKinds())
 
 
-_JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=False),
-    st.text(max_size=8),
-)
-_JSON = st.recursive(
-    _JSON_SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 # Text that JSON can spell but UTF-8 cannot encode: lone surrogates.
 _SURROGATE_TEXT = st.lists(
     st.sampled_from(["a", "é", "\ud800", "\udfff", "\n", "\x1b"]), max_size=6
@@ -875,7 +864,7 @@ def _eventLines() -> st.SearchStrategy[dict[str, object]]:
     surrogate text here and there, and now and then one field replaced by
     any JSON, surrogate text or a huge integer.
     """
-    odd = st.one_of(_JSON, _SURROGATE_TEXT, st.just(_HUGE))
+    odd = st.one_of(_json, _SURROGATE_TEXT, st.just(_HUGE))
     replaced = st.dictionaries(st.sampled_from(_FIELDS), odd, max_size=1)
     lines = st.sampled_from(sorted(_KIND_FIELDS)).flatmap(_eventLine)
     return st.tuples(lines, replaced).map(lambda both: {**both[0], **both[1]})
@@ -969,7 +958,7 @@ class LoadFuzzTests(SynchronousTestCase):
         self._check(content)
 
     @_fuzzSettings
-    @given(st.lists(_eventLines(), max_size=4), _JSON)
+    @given(st.lists(_eventLines(), max_size=4), _json)
     def test_eventLines(self, lines: list[dict[str, object]], metadata: object) -> None:
         """
         Event lines of real kinds with odd fields: wrong types, lone
