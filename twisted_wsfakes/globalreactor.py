@@ -106,11 +106,14 @@ def installGlobalReactor(
     :raises PatchTargetError: if ``patch`` holds something that cannot be
         patched; nothing is installed then.
     """
-    modules = _resolvePatchTargets(patch)
+    return _install(fake, _resolvePatchTargets(patch))
+
+
+def _install(fake: object, modules: list[ModuleType]) -> Installation:
     real = _installed[0].real if _installed else sys.modules.get(_REACTOR_MODULE)
     replaced = {id(real)} | {id(each.fake) for each in _installed}
     bindings = [_bindingsIn(module, replaced) for module in modules]
-    installation = Installation(fake, real)
+    installation = Installation(fake, real, modules)
     installation._install([b for found in bindings for b in found])
     return installation
 
@@ -126,8 +129,9 @@ class Installation:
         the innermost one.
     """
 
-    def __init__(self, fake: object, real: object) -> None:
+    def __init__(self, fake: object, real: object, modules: list[ModuleType]) -> None:
         self.fake = fake
+        self._modules = modules
         self.real = real
         self.trips: list[RealReactorUsed] = []
         self._previous: object = _MISSING
@@ -147,6 +151,13 @@ class Installation:
         self._bindings = bindings
         for module, name, _ in bindings:
             setattr(module, name, self.fake)
+
+    def again(self) -> Installation:
+        """
+        Install the same fake, patching the same modules, once more: for
+        code that runs after :meth:`uninstall` but still belongs to the test.
+        """
+        return _install(self.fake, self._modules)
 
     def uninstall(self) -> None:
         """

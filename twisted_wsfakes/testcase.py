@@ -4,14 +4,15 @@ One call that gives a trial test a FakeReactor, and the checks after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall
 from twisted.trial.unittest import SynchronousTestCase
 
 from .errors import LeftoverError, ScriptMismatch
-from .globalreactor import PatchTarget, installGlobalReactor
+from .globalreactor import Installation, PatchTarget, installGlobalReactor
 from .network import FakeReactor
 from .running import RunningTest, enterTest
 from .websocket import bindTxaio
@@ -33,13 +34,14 @@ def useFakeReactor(
                 reactor = useFakeReactor(self, patch=["myapp.feed"])
                 ...
 
-    Until the test's cleanups end, ``twisted.internet.reactor`` is the fake
-    (code that imports the reactor inside a function runs on it), and the
-    modules in ``patch`` have their module-level ``reactor`` (any name bound
-    to the global reactor) pointed at it.  A call to the real reactor's
-    time, network, thread or process methods from the test's thread is
-    refused with :class:`~twisted_wsfakes.RealReactorUsed` and fails the
-    test at cleanup.  See :doc:`/wild`.
+    Until the test's cleanups end (and during ``tearDown``),
+    ``twisted.internet.reactor`` is the fake (code that imports the reactor
+    inside a function runs on it), and the modules in ``patch`` have their
+    module-level ``reactor`` (any name bound to the global reactor) pointed
+    at it.  A call to the real reactor's time, network, thread or process
+    methods from the test's thread is refused with
+    :class:`~twisted_wsfakes.RealReactorUsed` and fails the test, at cleanup
+    if the code under test caught the error.  See :doc:`/wild`.
 
     At cleanup, every scripted server and client must have played its
     scripts to the end without a mismatch (the test fails with the report
@@ -75,9 +77,11 @@ def useFakeReactor(
         holds no reference to the global reactor.
     """
     reactor = FakeReactor()
+    installation = installGlobalReactor(reactor, patch)
     # Registered first so that it runs last, after every other cleanup has
     # had the fake as its global reactor.
-    testCase.addCleanup(installGlobalReactor(reactor, patch).uninstall)
+    testCase.addCleanup(installation.uninstall)
+    _TearDownOnFake.wrap(testCase, reactor, installation)
     testCase.addCleanup(bindTxaio(reactor))
 
     def checkScripts() -> None:
@@ -110,6 +114,67 @@ def useFakeReactor(
     # register their checks here; theirs run before the ones above.
     testCase.addCleanup(enterTest(RunningTest(testCase.addCleanup, reactor)))
     return reactor
+
+
+class _TearDownOnFake:
+    """
+    A test case's ``tearDown``, run with the test's fake as the global
+    reactor again (and Autobahn's timers on it): trial runs ``tearDown``
+    after the cleanups, which put the real reactor back.
+    """
+
+    def __init__(
+        self,
+        tearDown: Callable[[], object],
+        reactor: FakeReactor,
+        installation: Installation,
+    ) -> None:
+        self._tearDown = tearDown
+        self.reactor = reactor
+        self.installation = installation
+
+    @classmethod
+    def wrap(
+        cls,
+        testCase: SynchronousTestCase,
+        reactor: FakeReactor,
+        installation: Installation,
+    ) -> None:
+        """
+        Give ``testCase``'s ``tearDown`` the fake ``reactor``, installed by
+        ``installation``: the latest one, when a test makes several.
+        """
+        current = vars(testCase).get("tearDown")
+        if isinstance(current, cls):
+            current.reactor, current.installation = reactor, installation
+        elif callable(getattr(testCase, "tearDown", None)):
+            testCase.tearDown = cls(testCase.tearDown, reactor, installation)  # type: ignore[method-assign,assignment]
+
+    def __call__(self) -> object:
+        restoreTxaio = bindTxaio(self.reactor)
+        try:
+            installation = self.installation.again()
+        except BaseException:
+            restoreTxaio()
+            raise
+
+        def undo(outcome: object = None) -> object:
+            try:
+                installation.uninstall()
+            finally:
+                restoreTxaio()
+            return outcome
+
+        try:
+            result = self._tearDown()
+        except BaseException:
+            undo()
+            raise
+        if isinstance(result, Deferred):
+            # An asynchronous TestCase's tearDown may go on after it returns.
+            return result.addBoth(undo)
+        undo()
+        return result
 
 
 def _switch(testCase: SynchronousTestCase, name: str, default: bool) -> bool:

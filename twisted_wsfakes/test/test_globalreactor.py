@@ -332,6 +332,63 @@ class PatchTests(_RestoredMixin, SynchronousTestCase):
         self.assertIs(atCleanup, second)
         self.assertRealReactorBack()
 
+    def test_tearDownRunsOnTheFake(self) -> None:
+        """
+        trial runs a ``SynchronousTestCase``'s ``tearDown`` after its
+        cleanups: it still sees the test's fake (the latest, when a test
+        made two) as the global reactor and in the patched module, and
+        everything is put back after it.
+        """
+        seen: list[object] = []
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                useFakeReactor(self, patch=[_reactorattop])
+                self.reactor = useFakeReactor(self, patch=[_reactorattop])
+
+            def tearDown(self) -> None:
+                seen.extend([self.reactor, _theGlobalReactor(), _held("reactor")])
+                _reactorattop.later(1, _nothing)
+
+        result = _run(Inner("test_x"))
+        self.assertTrue(result.wasSuccessful(), _problems(result))
+        reactor, globalReactor, held = seen
+        self.assertIs(globalReactor, reactor)
+        self.assertIs(held, reactor)
+        self.assertEqual(len(reactor.getDelayedCalls()), 1)  # type: ignore[attr-defined]
+        self.assertRealReactorBack()
+
+    def test_asynchronousTearDownRunsOnTheFake(self) -> None:
+        """
+        An asynchronous ``TestCase``'s ``tearDown`` sees the fake as the
+        global reactor until the Deferred it returns has fired (here from
+        another thread, through the real reactor trial runs).
+        """
+        seen: list[object] = []
+
+        class Inner(TestCase):
+            def test_x(self) -> None:
+                self.reactor = useFakeReactor(self)
+
+            def tearDown(self) -> Deferred[None]:  # type: ignore[override]
+                seen.extend([self.reactor, _theGlobalReactor()])
+                real: Any = self._twistedPrivateScheduler
+                d: Deferred[None] = Deferred()
+                d.addCallback(lambda _: seen.append(_theGlobalReactor()))
+                thread = threading.Thread(
+                    target=lambda: real.callFromThread(d.callback, None)
+                )
+                thread.start()
+                d.addCallback(lambda _: thread.join())
+                return d
+
+        result = _run(Inner("test_x"))
+        self.assertTrue(result.wasSuccessful(), _problems(result))
+        reactor, whenCalled, whenFired = seen
+        self.assertIs(whenCalled, reactor)
+        self.assertIs(whenFired, reactor)
+        self.assertRealReactorBack()
+
     def test_notAModule(self) -> None:
         """
         Something that is neither a module nor a string is refused, named.
@@ -483,6 +540,23 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
         self.assertEqual(result.errors, [])
         self.assertIn("The real reactor's callLater() was called", _problems(result))
         self.assertNothingScheduled()
+
+    def test_tripInTearDown(self) -> None:
+        """
+        The tripwire guards a synchronous test's ``tearDown`` too.
+        """
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                useFakeReactor(self)
+
+            def tearDown(self) -> None:
+                _reactorattop.laterSwallowingErrors(1, _nothing)
+
+        result = _run(Inner("test_x"))
+        self.assertIn("The real reactor's callLater() was called", _problems(result))
+        self.assertNothingScheduled()
+        self.assertRealReactorBack()
 
     def test_listenWSBindsNothing(self) -> None:
         """
