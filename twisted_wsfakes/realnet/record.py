@@ -17,6 +17,7 @@ from twisted.internet.interfaces import IAddress, IConnector
 from twisted.python.failure import Failure
 
 from ..errors import RealNetworkError
+from ..printable import printable
 from ..transcript import Event, Response, Transcript
 from .addresses import parseURL
 from .capture import Capture, CapturingFactory, CapturingProtocol, openTranscript
@@ -87,7 +88,7 @@ class _Finish:
             self.result.errback(
                 RealNetworkError(
                     f"{self.url} refused the websocket handshake with "
-                    f"{response.status} {response.reason}".rstrip()
+                    f"{response.status} {printable(response.reason)}".rstrip()
                     + "; check the URL's path, --header and --subprotocol"
                 )
             )

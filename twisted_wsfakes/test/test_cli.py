@@ -56,6 +56,18 @@ class _Run:
         return self.out.getvalue().split("\n")[0].split(":")[-1].split(";")[0]
 
 
+class _Refuser(Protocol):
+    """
+    Answers any request with a 403 whose reason phrase holds an escape
+    sequence (which Autobahn, and reject(), would never send), then closes.
+    """
+
+    def dataReceived(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(b"HTTP/1.1 403 No\x1b[2J\r\nContent-Length: 0\r\n\r\n")
+        self.transport.loseConnection()
+
+
 class UserErrorTests(TestCase):
     """
     Each error a user can cause prints one line and exits 2.
@@ -117,6 +129,21 @@ class UserErrorTests(TestCase):
             "record", f"ws://127.0.0.1:{port}/", "-o", self.mktemp()
         )
         self.assertIn("refused the websocket handshake with 403 Forbidden", line)
+
+    @inlineCallbacks
+    def test_handshakeRefusedEscaped(self):  # type: ignore[no-untyped-def]
+        """
+        ``record`` shows a refusing server's reason phrase with escape
+        sequences escaped: a server cannot drive the user's terminal.
+        """
+        server = reactor.listenTCP(0, Factory.forProtocol(_Refuser))  # type: ignore[arg-type]
+        self.addCleanup(server.stopListening)
+        port = server.getHost().port  # type: ignore[attr-defined]
+        line = yield self.assertUserError(
+            "record", f"ws://127.0.0.1:{port}/", "-o", self.mktemp()
+        )
+        self.assertNotIn("\x1b", line)
+        self.assertIn("refused the websocket handshake with 403 No\\x1b[2J", line)
 
     @inlineCallbacks
     def test_portInUse(self):  # type: ignore[no-untyped-def]
