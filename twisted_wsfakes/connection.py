@@ -28,7 +28,7 @@ from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 from zope.interface import implementer, implementer_only
 
-from .errors import UnsupportedByFake
+from .errors import ProtocolReleased, UnsupportedByFake
 from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 
 if TYPE_CHECKING:
@@ -288,7 +288,11 @@ class Connection:
         conn.drop()          # the network cuts it: no close frame, no FIN
 
     :ivar client: the client's protocol: the one ``clientTransport``
-        delivers to, replaced when ``clientTransport.protocol`` is.
+        delivers to, replaced when ``clientTransport.protocol`` is.  A
+        closed connection keeps it while it is among the reactor's
+        ``keepClosedProtocols`` most recently closed ones; after that,
+        reading it raises :class:`ProtocolReleased` (the transcript,
+        ``lostAt`` and the addresses stay).
     :ivar server: the server's protocol, as ``client`` is.
     :ivar clientTransport: the transport ``client`` writes to.
     :ivar serverTransport: the transport ``server`` writes to.
@@ -310,8 +314,10 @@ class Connection:
         onWork: Callable[[Connection], None] | None = None,
     ) -> None:
         self.number = number
-        self.client = client
-        self.server = server
+        self._protocols: dict[Side, IProtocol] | None = {
+            "client": client,
+            "server": server,
+        }
         transport = (
             _UNIXTransport if isinstance(serverAddress, UNIXAddress) else _Transport
         )
@@ -343,6 +349,31 @@ class Connection:
         # Raw log for the transcript, kept as plain tuples because it grows
         # on every write: (time, side, bytes) or (time, how, closer).
         self._wire: list[tuple[float, str, Any]] = []
+
+    @property
+    def client(self) -> IProtocol:
+        return self._protocolOf("client")
+
+    @property
+    def server(self) -> IProtocol:
+        return self._protocolOf("server")
+
+    def _protocolOf(self, side: Side) -> IProtocol:
+        if self._protocols is None:
+            raise ProtocolReleased(
+                f"{self!r} no longer holds its {side} protocol: the reactor keeps "
+                "the protocols of its most recently closed connections only "
+                "(raise FakeReactor.keepClosedProtocols, or keep the protocol "
+                "yourself, to look at older ones)"
+            )
+        return self._protocols[side]
+
+    def _releaseProtocols(self) -> None:
+        """
+        Let go of both protocols (and so of everything they hold), keeping
+        the log, the transcript, the addresses and ``lostAt``.
+        """
+        self._protocols = None
 
     @property
     def open(self) -> bool:
@@ -557,10 +588,8 @@ class Connection:
         )
 
     def _replaceProtocol(self, side: Side, protocol: IProtocol) -> None:
-        if side == "client":
-            self.client = protocol
-        else:
-            self.server = protocol
+        if self._protocols is not None:
+            self._protocols[side] = protocol
 
     def _addressOf(self, side: Side) -> Address:
         return self._addresses[side]
@@ -798,15 +827,16 @@ class Connection:
         self._latencyTimers = []
         self._unsent = []
         for end in self._ends.values():
-            end.inbound.clear()
+            # A closed end is sent nothing more: one shared, always empty
+            # queue saves each closed connection two of its own.
+            end.inbound = _NOTHING_INBOUND
             end.chunks = None
             end.fate = None
         self._onClientLost = None
 
     def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:
-        if side == "client":
-            return self.client, self.clientTransport
-        return self.server, self.serverTransport
+        transport = self.clientTransport if side == "client" else self.serverTransport
+        return self._protocolOf(side), transport
 
 
 def callLogged(
@@ -836,6 +866,10 @@ def _logFailure(what: str, **fields: object) -> Failure:
     failure = Failure()
     _log.failure(what, failure, LogLevel.critical, **fields)
     return failure
+
+
+#: The inbound queue of every closed end: it keeps nothing appended to it.
+_NOTHING_INBOUND: deque[tuple[float, bytes | Failure]] = deque(maxlen=0)
 
 
 def _ignore(connection: Connection) -> None:

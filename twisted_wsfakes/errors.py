@@ -50,6 +50,15 @@ class LeftoverError(WsFakesError, FailTest):
     """
 
 
+class ProtocolReleased(WsFakesError, AttributeError):
+    """
+    A closed connection no longer holds its protocols: the reactor keeps
+    those of its most recently closed connections only
+    (``FakeReactor.keepClosedProtocols``), so that a long test does not keep
+    every protocol it ever built.  The message names the connection.
+    """
+
+
 class PatternError(WsFakesError, ValueError):
     """
     A pattern for matching messages is written wrong: it holds something that

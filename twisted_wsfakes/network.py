@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import heapq
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -352,6 +353,13 @@ class FakeReactor(ReactorCore):
     :ivar connections: every :class:`Connection` made, in the order opened.
     :ivar flushLimit: how many rounds :meth:`flush` makes before it decides
         the peers will never settle and raises :class:`NeverSettles`.
+    :ivar keepClosedProtocols: how many of the most recently closed
+        connections keep their protocols (``None``: all).  An older closed
+        connection keeps its transcript, addresses and ``lostAt``, but lets
+        go of its protocols and everything they hold, so that a test making
+        thousands of connections (a long outage with retries) stays small;
+        reading its ``client`` or ``server`` raises
+        :class:`ProtocolReleased`.
     :ivar tcpClients: ``(host, port, factory, timeout, bindAddress)`` for
         each ``connectTCP``.
     :ivar tcpServers: ``(port, factory, backlog, interface)`` for each
@@ -373,6 +381,9 @@ class FakeReactor(ReactorCore):
         self.attempts: list[ConnectionAttempt] = []
         self.connections: list[Connection] = []
         self.flushLimit = flushLimit
+        self.keepClosedProtocols: int | None = 1000
+        # Closed connections still holding their protocols, oldest first.
+        self._closedHolding: deque[Connection] = deque()
         # The connections with work to do, by number: flush() pumps only
         # these, so an advance over many timers costs nothing per idle
         # connection.  _round holds those due in the current delivery round
@@ -493,10 +504,23 @@ class FakeReactor(ReactorCore):
                     moved = True
                     # Moving bytes may have left more to move.
                     self._wakeConnection(connection)
+                    if not connection.open:
+                        self._closed(connection)
         finally:
             self._next.update(self._working)
             self._working, self._round, self._pumping = {}, [], None
         return moved
+
+    def _closed(self, connection: Connection) -> None:
+        """
+        Keep the protocols of the ``keepClosedProtocols`` most recently
+        closed connections only.
+        """
+        holding = self._closedHolding
+        holding.append(connection)
+        keep = self.keepClosedProtocols
+        while keep is not None and len(holding) > keep:
+            holding.popleft()._releaseProtocols()
 
     def _wakeConnection(self, connection: Connection) -> None:
         """

@@ -5,6 +5,7 @@ Scripted websocket peers: real Autobahn protocols that play a Script.
 from __future__ import annotations
 
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
@@ -114,8 +115,11 @@ class _Run:
         protocol: WebSocketServerProtocol | WebSocketClientProtocol,
     ) -> None:
         self.owner = owner
-        # Any: Autobahn's protocol methods are unannotated.
-        self.protocol: Any = protocol
+        # Held strongly while the connection is open, then weakly (see
+        # letGo); Any: Autobahn's protocol methods are unannotated.
+        self._protocol: Any = protocol
+        # The connection, once the run no longer holds its protocol.
+        self._transcribed: Transcribed | None = None
         self.script = script
         self.number = number
         self.positions = list(script.walk())
@@ -132,9 +136,28 @@ class _Run:
         self.closing = False
 
     @property
+    def protocol(self) -> Any:
+        """
+        The run's protocol; ``None`` once closed and let go of by everyone.
+        """
+        if isinstance(self._protocol, weakref.ref):
+            return self._protocol()
+        return self._protocol
+
+    @property
     def transcript(self) -> Transcript:
-        connection: Transcribed = self.owner.connectionOf(self.protocol)
+        connection = self._transcribed or self.owner.connectionOf(self.protocol)
         return connection.transcript
+
+    def letGo(self) -> None:
+        """
+        Hold the closed connection's protocol weakly from now on, keeping the
+        connection for reports: the reactor decides how long a closed
+        connection keeps its protocols (``keepClosedProtocols``), and a
+        server of thousands of connections must not keep them all.
+        """
+        self._transcribed = self.owner.connectionOf(self._protocol)
+        self._protocol = weakref.ref(self._protocol)
 
     @property
     def finished(self) -> bool:
@@ -227,6 +250,9 @@ class _Run:
         """
         Play steps until one has to wait for the other side or the clock.
         """
+        if self.protocol is None:
+            # Closed long ago, and its protocol is gone: nothing to play on.
+            return
         while self.mismatch is None and self.waiting is None and not self.finished:
             if not self._playStep(self._current):
                 return
@@ -682,6 +708,7 @@ class _PlaysScript:
         # A connection refused before connectionMade has no run.
         if hasattr(self, "run"):
             self.run.closed(wasClean)
+            self.run.letGo()
 
     def _fail_connection(self, code: int = 1001, reason: str = "going away") -> None:
         # Remembered so a protocol error is reported as what it was; the

@@ -5,6 +5,7 @@ producers on an in-memory connection between plain Twisted protocols.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from hypothesis import given, settings
@@ -16,8 +17,11 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from ..errors import UnsupportedByFake
+from ..connection import Connection
+from ..errors import ProtocolReleased, ScriptMismatch, UnsupportedByFake
 from ..network import FakeReactor
+from ..script import Script, close, expectText
+from ._autobahn import URL, clientFactory
 from ._protocols import (
     Echo,
     Greeter,
@@ -900,3 +904,63 @@ class ReplacedProtocolTests(SynchronousTestCase):
         client.write(b"abc")
         reactor.flush()
         self.assertEqual((server.data, successor.data), (b"a", b"bc"))
+
+
+class ClosedConnectionTests(SynchronousTestCase):
+    """
+    A closed connection keeps its log and what a test looks at; only the
+    reactor's most recently closed connections keep their protocols.
+    """
+
+    def _closeOne(self, reactor: FakeReactor) -> Connection:
+        connection, client, _ = connectPair(reactor, port=80 + len(reactor.connections))
+        client.write(b"said")
+        transportOf(client).loseConnection()
+        reactor.flush()
+        return connection
+
+    def test_recentlyClosedKeepProtocols(self) -> None:
+        """
+        The last ``keepClosedProtocols`` closed connections keep their
+        protocols; an older one raises ProtocolReleased, naming it, and
+        still has its transcript and ``lostAt``.
+        """
+        reactor = FakeReactor()
+        reactor.keepClosedProtocols = 2
+        first, second, third = (self._closeOne(reactor) for _ in range(3))
+        self.assertIsInstance(second.client, Recorder)
+        self.assertIsInstance(third.server, Recorder)
+        raised = self.assertRaises(ProtocolReleased, getattr, first, "client")
+        self.assertIn(repr(first), str(raised))
+        self.assertEqual([e.kind for e in first.transcript], ["data", "closed"])
+        self.assertEqual(sorted(first.lostAt), ["client", "server"])
+
+    def test_keepAll(self) -> None:
+        """
+        With ``keepClosedProtocols`` set to None, every closed connection
+        keeps its protocols.
+        """
+        reactor = FakeReactor()
+        reactor.keepClosedProtocols = None
+        connections = [self._closeOne(reactor) for _ in range(5)]
+        self.assertTrue(all(isinstance(c.client, Recorder) for c in connections))
+
+    def test_scriptedServerReportsAfterRelease(self) -> None:
+        """
+        A scripted server still reports on connections whose protocols were
+        let go: its runs keep the connection, not the protocol.
+        """
+        reactor = FakeReactor()
+        reactor.keepClosedProtocols = 0
+        server = reactor.serveWebSocket(URL, Script(expectText("a"), close()))
+        for text in ("a", "b"):
+            factory = clientFactory(reactor, URL)
+            reactor.connectTCP("feed.example.com", 9000, factory)
+            reactor.flush()
+            factory.built[-1].sendMessage(text.encode())
+            reactor.flush()
+        gc.collect()
+        with self.assertRaises(ScriptMismatch) as raised:
+            server.assertDone()
+        self.assertIn("connection 2", str(raised.exception))
+        self.assertIn('text "b"', str(raised.exception))
