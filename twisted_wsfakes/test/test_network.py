@@ -35,6 +35,7 @@ from twisted.internet.interfaces import (
     IReactorSSL,
     IReactorTCP,
     IReactorTime,
+    IReactorUNIX,
     IResolutionReceiver,
     ISSLTransport,
     ITCPTransport,
@@ -49,7 +50,7 @@ from twisted.internet.protocol import (
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
-from zope.interface import implementer
+from zope.interface import implementer, providedBy
 from zope.interface.verify import verifyObject
 
 from ..connection import Connection
@@ -107,6 +108,17 @@ class InterfaceTests(SynchronousTestCase):
             IReactorCore,
         ):
             self.assertTrue(verifyObject(interface, reactor))
+
+    def test_everyClaimedInterface(self) -> None:
+        """
+        A FakeReactor fully provides every interface it claims, and claims
+        the ones ``MemoryReactorClock`` users rely on, UNIX sockets too.
+        """
+        reactor = FakeReactor()
+        claimed = list(providedBy(reactor))
+        for interface in claimed:
+            self.assertTrue(verifyObject(interface, reactor), interface)
+        self.assertIn(IReactorUNIX, claimed)
 
     def test_transportInterfaces(self) -> None:
         """
