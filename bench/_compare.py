@@ -54,5 +54,5 @@ def row(label: str, before: float, after: float, unit: str) -> str:
     """
     ratio = before / after if after else float("inf")
     return (
-        f"  {label:<40} {before:10.3f} {unit:<3} {after:10.3f} {unit:<3} {ratio:8.1f}x"
+        f"  {label:<40} {before:10.4g} {unit:<3} {after:10.4g} {unit:<3} {ratio:8.1f}x"
     )
