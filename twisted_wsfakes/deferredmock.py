@@ -203,7 +203,9 @@ class DeferredMock(Mock):
     Mock's assertions have camelCase aliases (`assertCalledOnceWith` and
     friends).  When made during a test using ``useFakeReactor`` (or the
     pytest fixtures), `assertSettled` runs at cleanup: a Deferred left
-    pending fails the test.
+    pending fails the test.  (A mock made before ``useFakeReactor`` was
+    called, or in a test without it, is checked only when you call
+    `assertSettled`.)
 
     :param checkSettled: ``False`` to skip that check, for this mock and
         its attributes.
@@ -301,6 +303,7 @@ class DeferredMock(Mock):
 
         :raises LeftoverError: listing those calls.
         """
+        __tracebackhide__ = True  # pytest shows the report, not this frame
         pending = self.unsettled()
         if pending:
             raise LeftoverError(
@@ -309,6 +312,7 @@ class DeferredMock(Mock):
             )
 
     def _checkAtCleanup(self) -> None:
+        __tracebackhide__ = True
         # A child is checked through its root, once.
         if self.checkSettled and self._mock_new_parent is None:
             self.assertSettled()

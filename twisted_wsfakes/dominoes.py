@@ -152,6 +152,7 @@ class Dominoes:
         :raises DominoesNotDone: listing the dominoes never asked for, those
             asked for but never reached, and those asked for twice.
         """
+        __tracebackhide__ = True  # pytest shows the report, not this frame
         problems = []
         if self.state is DominoState.SETTING_UP:
             problems.append("begin() was never called")

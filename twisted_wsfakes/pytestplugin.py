@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ class _PytestCase(SynchronousTestCase):
     def addCleanup(  # type: ignore[override]
         self, f: Callable[..., object], *args: Any, **kwargs: Any
     ) -> None:
-        self._pending.append(lambda: f(*args, **kwargs))
+        self._pending.append(partial(f, *args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
         marker = self._item.get_closest_marker("wsfakes")
