@@ -42,7 +42,7 @@ def test_fakeReactorIsUseFakeReactors(pytester: pytest.Pytester) -> None:
         import txaio
         from autobahn.twisted.websocket import (
             WebSocketClientFactory, WebSocketClientProtocol, connectWS)
-        from twisted_wsfakes import FakeReactor, Script, expectText, sendText
+        from twisted_wsfakes import FakeReactor, Script, close, expectText, sendText
 
         class Client(WebSocketClientProtocol):
             def onOpen(self):
@@ -56,7 +56,7 @@ def test_fakeReactorIsUseFakeReactors(pytester: pytest.Pytester) -> None:
             assert txaio.config.loop is fake_reactor
             server = fake_reactor.serveWebSocket(
                 "ws://feed.example.com/v1",
-                Script(expectText("hello"), sendText("hi")),
+                Script(expectText("hello"), sendText("hi"), close()),
             )
             factory = WebSocketClientFactory(
                 "ws://feed.example.com/v1", reactor=fake_reactor)
