@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO, cast
 
 from twisted.internet.defer import Deferred, succeed
@@ -22,12 +22,13 @@ from twisted.python.failure import Failure
 
 from .errors import UsageError, WsFakesError
 from .mermaid import renderMermaid
+from .realnet.capture import Traffic
 from .realnet.demo import runDemo
 from .realnet.proxy import proxy
 from .realnet.record import record
 from .realnet.serve import serveScript
 from .script import Script
-from .transcript import Event, Transcript
+from .transcript import Event, Sender, Transcript
 
 PROGRAM = "twisted-wsfakes"
 USER_ERROR = 2
@@ -228,18 +229,13 @@ class _Progress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.start = time.monotonic()
-        self.counts = {"client": [0, 0], "server": [0, 0]}
 
-    def event(self, event: Event) -> None:
-        if event.sender in self.counts and hasattr(event, "data"):
-            counts = self.counts[event.sender]
-            counts[0] += 1
-            counts[1] += len(event.data)
-        sent, got = self.counts["client"], self.counts["server"]
+    def event(self, event: Event, traffic: Mapping[Sender, Traffic]) -> None:
+        sent, got = traffic["client"], traffic["server"]
         self.stream.write(
             f"\r{time.monotonic() - self.start:6.1f}s  "
-            f"sent {sent[0]} frames ({sent[1]:,} B)  "
-            f"received {got[0]} frames ({got[1]:,} B)"
+            f"sent {sent.frames} frames ({sent.bytes:,} B)  "
+            f"received {got.frames} frames ({got.bytes:,} B)"
         )
         self.stream.flush()
 

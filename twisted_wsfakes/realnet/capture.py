@@ -83,7 +83,8 @@ class Capture:
     :param redaction: what to take out of each event before it is kept.
     :param writer: where to write each event as it is made, if anywhere;
         closed when the connection ends.
-    :param onEvent: called with each event, as kept (for progress lines).
+    :param onEvent: called with each event as kept, and what each side has
+        sent so far (for progress lines).
     :ivar metadata: the transcript's metadata, the redaction's included.
     :ivar traffic: what each side has sent so far.
     """
@@ -94,7 +95,7 @@ class Capture:
         redaction: Redaction,
         metadata: Mapping[str, str] | None = None,
         writer: TranscriptWriter | None = None,
-        onEvent: Callable[[Event], None] | None = None,
+        onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None = None,
     ) -> None:
         self.clock = clock
         self.redaction = redaction
@@ -155,7 +156,7 @@ class Capture:
             if self.writer is not None:
                 self.writer.write(kept)
             if self.onEvent is not None:
-                self.onEvent(kept)
+                self.onEvent(kept, self.traffic)
 
 
 def endOf(reason: Failure, other: Sender) -> tuple[EndHow, Sender | None]:

@@ -18,9 +18,15 @@ from twisted.python.failure import Failure
 
 from ..errors import RealNetworkError
 from ..printable import printable
-from ..transcript import Event, Response, Transcript
+from ..transcript import Event, Response, Sender, Transcript
 from .addresses import parseURL
-from .capture import Capture, CapturingFactory, CapturingProtocol, openTranscript
+from .capture import (
+    Capture,
+    CapturingFactory,
+    CapturingProtocol,
+    Traffic,
+    openTranscript,
+)
 from .redact import NO_REDACTION, Redaction
 
 
@@ -136,7 +142,7 @@ def record(
     redactHeaders: Iterable[str] = (),
     redactJSON: Iterable[str] = (),
     redact: bool = True,
-    onEvent: Callable[[Event], None] | None = None,
+    onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None = None,
     timeout: float = 10,
 ) -> Deferred[Transcript]:
     """
@@ -162,7 +168,8 @@ def record(
     :param redactHeaders: more header names to redact.
     :param redactJSON: JSON paths (``$.token``, ``$.auth.*``) to redact in
         text messages that are JSON.
-    :param onEvent: called with each event as it is recorded.
+    :param onEvent: called with each event as it is recorded, and the
+        `Traffic` (frames, bytes on the wire) each side has sent so far.
     :param timeout: seconds to wait for the TCP connection.
     :returns: a Deferred firing with the transcript, or failing with
         :class:`RealNetworkError` if the connection or the handshake was
@@ -232,7 +239,7 @@ def _newCapture(
     metadata: Mapping[str, str],
     output: str | os.PathLike[str] | None,
     overwrite: bool,
-    onEvent: Callable[[Event], None] | None,
+    onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None,
 ) -> Callable[[IAddress | None], Capture]:
     """
     Open the output now, so a file that exists is refused before connecting.

@@ -44,9 +44,9 @@ class _Run:
     One in-process run of the command, with what it wrote.
     """
 
-    def __init__(self, *argv: str) -> None:
+    def __init__(self, *argv: str, err: io.StringIO | None = None) -> None:
         self.out = io.StringIO()
-        self.err = io.StringIO()
+        self.err = err or io.StringIO()
         self.code: Deferred[int] = run(reactor, argv, self.out, self.err)
 
     def port(self) -> str:
@@ -308,6 +308,37 @@ class RecordCommandTests(TestCase):
         mermaid = _Run("show", path, "--format", "mermaid")
         self.assertEqual((yield mermaid.code), 0)
         self.assertIn("server->>client: ", mermaid.out.getvalue())
+
+    @inlineCallbacks
+    def test_progressOnTerminal(self):  # type: ignore[no-untyped-def]
+        """
+        On a terminal, one progress line is rewritten as frames pass, then
+        a last line says what was written.
+        """
+        port = yield startEchoServer(self)
+        path = self.mktemp()
+        command = _Run(
+            "record",
+            f"ws://127.0.0.1:{port}/",
+            "--send",
+            "hi",
+            "--duration",
+            "0.1",
+            "-o",
+            path,
+            err=_Terminal(),
+        )
+        self.assertEqual((yield command.code), 0)
+        err = command.err.getvalue()
+        self.assertIn("\r", err)
+        self.assertIn("sent 2 frames", err)
+        self.assertIn("received 2 frames", err)
+        self.assertTrue(err.endswith(f"events to {path}\n"), err)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
 class DemoTests(TestCase):
