@@ -83,6 +83,10 @@ class _FromClient(Protocol):
         )
 
     def serverReady(self, server: _ToServer) -> None:
+        if self.capture.ended:
+            # The client left while the server was being reached.
+            server.transport.loseConnection()  # type: ignore[union-attr]
+            return
         self.server = server
         # Flow control both ways, so a fast side cannot fill the proxy.
         server.transport.registerProducer(self.transport, True)  # type: ignore[union-attr]

@@ -9,10 +9,15 @@ import os
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
-from twisted.trial.unittest import TestCase
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from .. import Transcript, proxy
+from ..realnet.proxy import ProxyFactory
+from ..realnet.redact import Redaction
 from ..transcript import Close, Ping, Pong, Request, TextMessage
 from ._realnet import Notes, runPeer, startEchoServer
 
@@ -117,6 +122,37 @@ class ProxyTests(TestCase):
         # Which came first depends on the network: compare without order.
         self.assertEqual(sorted(texts), [("client", "Hi"), ("server", "fragmented")])
         self.assertIsInstance(transcript[0], Request)
+
+
+class ClientLeavesEarlyTests(SynchronousTestCase):
+    """
+    A client that leaves before the server is reached leaves nothing open.
+    """
+
+    def test_serverClosed(self) -> None:
+        """
+        When the connection to the server completes after the client left,
+        the proxy closes it at once; the client's file is complete.
+        """
+        directory = self.mktemp()
+        os.mkdir(directory)
+        fakeReactor = MemoryReactorClock()
+        factory = ProxyFactory(
+            fakeReactor, "ws://127.0.0.1:9", directory, Redaction(), lambda note: None
+        )
+        client = factory.buildProtocol(None)
+        assert client is not None
+        client.makeConnection(StringTransport())
+        [(host, port, serverSide, _, _)] = fakeReactor.tcpClients
+        self.assertEqual((host, port), ("127.0.0.1", 9))
+        client.connectionLost(Failure(ConnectionDone()))
+        server = serverSide.buildProtocol(None)
+        assert server is not None
+        serverTransport = StringTransport()
+        server.makeConnection(serverTransport)
+        self.assertTrue(serverTransport.disconnecting)
+        transcript = Transcript.load(os.path.join(directory, "connection-0001.jsonl"))
+        self.assertEqual([event.kind for event in transcript], ["closed"])
 
 
 _REQUEST = b"GET /raw HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
