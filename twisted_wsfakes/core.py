@@ -41,8 +41,9 @@ class ReactorCore:
     The ``IReactorCore`` half of a fake reactor: ``run``, ``stop``,
     ``crash``, ``callWhenRunning`` and system event triggers.
 
-    A subclass provides :meth:`_runPending`, what ``run()`` does once the
-    startup triggers have fired: deliver what is pending.
+    A subclass provides ``iterate()`` (one turn of the reactor: run what
+    is due now and deliver what is pending), which ``run()`` calls once the
+    startup triggers have fired.
     """
 
     def __init__(self) -> None:
@@ -52,8 +53,8 @@ class ReactorCore:
         self._triggers: dict[int, tuple[str, str, _Trigger]] = {}
         self._nextTriggerID = 0
 
-    def _runPending(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must deliver on run()")
+    def iterate(self, delay: float = 0) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must provide iterate()")
 
     @property
     def running(self) -> bool:
@@ -117,7 +118,7 @@ class ReactorCore:
             )
         self._enter(RunState.RAN)
         self.fireSystemEvent("startup")
-        self._runPending()
+        self.iterate()
 
     def stop(self) -> None:
         """

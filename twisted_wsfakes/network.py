@@ -35,7 +35,6 @@ from twisted.internet.interfaces import (
     IResolutionReceiver,
 )
 from twisted.internet.protocol import ClientFactory, P, Protocol
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
     from .peers import ScriptedClient, ScriptedServer
     from .script import Script
     from .wire import Handshake
-
-_log = Logger()
 
 Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled", "failed"]
 
@@ -929,9 +926,6 @@ class FakeReactor(ReactorCore):
         """
         Run what is due now and deliver every byte, as one reactor turn.
         """
-        self.advance(0)
-
-    def _runPending(self) -> None:
         self.advance(0)
 
 
