@@ -717,6 +717,7 @@ class Connection:
             if not receiver.reading:
                 # Closing: it reads no more, but hears of a reset.
                 continue
+            item = _readMore(queue, item, now)
             sizes = receiver.chunks
             if sizes is not None:
                 size = next(sizes)
@@ -866,6 +867,30 @@ def _logFailure(what: str, **fields: object) -> Failure:
     failure = Failure()
     _log.failure(what, failure, LogLevel.critical, **fields)
     return failure
+
+
+#: How much one read takes at most, as Twisted's own transports read.
+_READ_SIZE = 65536
+
+
+def _readMore(
+    queue: deque[tuple[float, bytes | Failure]], data: bytes, now: float
+) -> bytes:
+    """
+    Take the bytes that arrived after ``data`` and are due by ``now`` too,
+    up to one read's size: a real read returns whatever has arrived, so
+    several writes of one turn reach ``dataReceived`` together.
+    """
+    pieces = [data]
+    size = len(data)
+    while size < _READ_SIZE and queue and queue[0][0] <= now:
+        more = queue[0][1]
+        if not isinstance(more, bytes):
+            break
+        queue.popleft()
+        pieces.append(more)
+        size += len(more)
+    return data if len(pieces) == 1 else b"".join(pieces)
 
 
 #: The inbound queue of every closed end: it keeps nothing appended to it.

@@ -427,6 +427,33 @@ class RealTCPTests(SynchronousTestCase):
         sent = [(e.sender, e.data) for e in connection.transcript if e.kind == "data"]  # type: ignore[attr-defined]
         self.assertEqual(sent, [("client", b"hi")])
 
+    def test_writesOfOneTurnReadTogether(self) -> None:
+        """
+        Several writes made in one turn reach the peer in one dataReceived,
+        as a real read returns whatever has arrived; so a peer that aborts
+        on the first piece has still been handed the rest (Autobahn then
+        goes on parsing the frames in its buffer, as over real TCP).
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor, server=_AbortsOnData)
+        client.write(b"one")
+        client.write(b"two")
+        client.write(b"three")
+        reactor.flush()
+        self.assertEqual(server.received, [b"onetwothree"])
+
+    def test_writesOfSeparateTurnsReadApart(self) -> None:
+        """
+        Writes delivered in separate flushes arrive in separate calls.
+        """
+        reactor = FakeReactor()
+        _, client, server = connectPair(reactor)
+        client.write(b"one")
+        reactor.flush()
+        client.write(b"two")
+        reactor.flush()
+        self.assertEqual(server.received, [b"one", b"two"])
+
     def test_peerWritesAfterCloseGoOnTheWire(self) -> None:
         """
         A peer that answers bytes whose sender has already closed writes to
