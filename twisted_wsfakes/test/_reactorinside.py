@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.endpoints import HostnameEndpoint
+from twisted.internet.interfaces import IDelayedCall, IProtocol, IProtocolFactory
 from twisted.internet.task import deferLater
 
 
@@ -29,3 +30,15 @@ def sleepThenAnswer(delay: float, answer: str) -> Deferred[str]:
     from twisted.internet import reactor
 
     return deferLater(reactor, delay, lambda: answer)
+
+
+def connectByName(
+    host: str, port: int, factory: IProtocolFactory
+) -> Deferred[IProtocol]:
+    """
+    Connect ``factory`` to ``host``:``port`` through a ``HostnameEndpoint``
+    built on the global reactor.
+    """
+    from twisted.internet import reactor
+
+    return HostnameEndpoint(reactor, host, port).connect(factory)

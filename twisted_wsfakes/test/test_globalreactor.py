@@ -169,6 +169,23 @@ class GlobalReactorTests(SynchronousTestCase):
         self.assertEqual(factory.built[0].messages, [(b"hi", False)])
         client.assertDone()
 
+    def test_endpointOnTheGlobalReactor(self) -> None:
+        """
+        A ``HostnameEndpoint`` built on the reactor imported at call time
+        resolves and connects on the fake network.
+        """
+        reactor = useFakeReactor(self)
+        factory = Factory.forProtocol(Protocol)
+        reactor.listenTCP(443, factory)
+        connecting = _reactorinside.connectByName(
+            "feed.example.com", 443, Factory.forProtocol(Protocol)
+        )
+        reactor.flush()
+        self.assertIsInstance(self.successResultOf(connecting), Protocol)
+        [attempt] = reactor.attempts
+        self.assertEqual(attempt.outcome, "connected")
+        reactor.connections[0].drop()
+
     def test_reconnectingClientFactoryRetriesOnFakeClock(self) -> None:
         """
         A ``ReconnectingClientFactory`` with no clock of its own schedules
@@ -583,6 +600,27 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
             f"{_lineOf(_reactorattop.serveWebSockets, 'return listenWS')}",
             problems,
         )
+
+    def test_connectWSReachesNothing(self) -> None:
+        """
+        ``connectWS`` on a factory that kept the real reactor is refused
+        before any socket is made.
+        """
+        real = self.real
+        readersBefore = set(self.real.getReaders())  # type: ignore[attr-defined]
+        writersBefore = set(self.real.getWriters())  # type: ignore[attr-defined]
+
+        class Inner(SynchronousTestCase):
+            def test_x(self) -> None:
+                useFakeReactor(self)
+                factory = RecordingClientFactory("ws://127.0.0.1:9/", reactor=real)
+                connectWS(factory)
+
+        problems = _problems(_run(Inner("test_x")))
+        self.assertIn("The real reactor's connectTCP() was called from", problems)
+        self.assertIn("test_globalreactor, line", problems)
+        self.assertEqual(set(self.real.getReaders()), readersBefore)  # type: ignore[attr-defined]
+        self.assertEqual(set(self.real.getWriters()), writersBefore)  # type: ignore[attr-defined]
 
     def test_objectBuiltBeforeTheTest(self) -> None:
         """
