@@ -17,6 +17,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from ..network import FakeReactor
+from ..testcase import useFakeReactor
 from ._protocols import connectPair
 
 
@@ -116,6 +117,24 @@ class RunTests(SynchronousTestCase):
         self.assertEqual(exited.code, 0)
         self.assertEqual(self.log, ["done"])
         self.assertTrue(self.reactor.hasStopped)
+
+    def test_globalReactorRun(self) -> None:
+        """
+        Under ``useFakeReactor``, an entry point that imports the global
+        reactor and ends in ``reactor.run()`` runs on the fake and returns.
+        """
+        fake = useFakeReactor(self)
+
+        def main() -> None:
+            from twisted.internet import reactor
+
+            reactor.callWhenRunning(self.log.append, "started")
+            reactor.callLater(0, self.log.append, "first turn")
+            reactor.run()
+
+        main()
+        self.assertEqual(self.log, ["started", "first turn"])
+        self.assertTrue(fake.hasRun)
 
     def test_secondRunRaises(self) -> None:
         """
