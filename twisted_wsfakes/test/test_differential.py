@@ -146,69 +146,66 @@ class _Scenario:
     raises: type[BaseException] | None = None
 
 
-class _Server(WebSocketServerProtocol):
+class _Logging:
+    """
+    What an Autobahn protocol logs as its ``side``, handing each event to
+    the scenario's hook for that side.  It comes first in the protocols'
+    bases, so ``super()`` here reaches Autobahn.
+    """
+
+    side: str
     factory: Any
 
+    def _hook(self, event: str) -> Callable[..., Any]:
+        hook: Callable[..., Any] = getattr(
+            self.factory.scenario, self.side + event, _nothing
+        )
+        return hook
+
+    def _log(self, *event: object) -> None:
+        self.factory.log.add(self.side, *event)
+
+    def onOpen(self) -> None:
+        self._log("open")
+        self._hook("Open")(self)
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self._log("message", isBinary, _payload(payload))
+        self._hook("Message")(self, payload, isBinary)
+
+    def onPing(self, payload: bytes) -> None:
+        self._log("ping", _pingPayload(payload))
+        if self.side == "client" or self.factory.scenario.serverPongs:
+            super().onPing(payload)  # type: ignore[misc]
+
+    def onPong(self, payload: bytes) -> None:
+        self._log("pong", _pingPayload(payload))
+        self._hook("Pong")(self, payload)
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        self._log("close", wasClean, code, reason)
+
+    def connectionLost(self, reason: Failure) -> None:
+        super().connectionLost(reason)  # type: ignore[misc]
+        self._log("lost", type(reason.value).__name__)
+        self.factory.log.finished(self.side)
+
+
+class _Server(_Logging, WebSocketServerProtocol):  # type: ignore[misc]
+    side = "server"
+
     def onConnect(self, request: Any) -> str | None:
-        self.factory.log.add("server", "connect", request.path, request.protocols)
+        self._log("connect", request.path, request.protocols)
         answer: str | None = self.factory.scenario.serverConnect(self, request)
         return answer
 
-    def onOpen(self) -> None:
-        self.factory.log.add("server", "open")
-        self.factory.scenario.serverOpen(self)
 
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        self.factory.log.add("server", "message", isBinary, _payload(payload))
-        self.factory.scenario.serverMessage(self, payload, isBinary)
-
-    def onPing(self, payload: bytes) -> None:
-        self.factory.log.add("server", "ping", _pingPayload(payload))
-        if self.factory.scenario.serverPongs:
-            super().onPing(payload)
-
-    def onPong(self, payload: bytes) -> None:
-        self.factory.log.add("server", "pong", _pingPayload(payload))
-
-    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
-        self.factory.log.add("server", "close", wasClean, code, reason)
-
-    def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
-        super().connectionLost(reason)
-        self.factory.log.add("server", "lost", type(reason.value).__name__)
-        self.factory.log.finished("server")
-
-
-class _Client(WebSocketClientProtocol):
-    factory: Any
+class _Client(_Logging, WebSocketClientProtocol):  # type: ignore[misc]
+    side = "client"
 
     def onConnect(self, response: Any) -> None:
         extensions = [type(e).__name__ for e in response.extensions]
-        self.factory.log.add("client", "connect", response.protocol, extensions)
-
-    def onOpen(self) -> None:
-        self.factory.log.add("client", "open")
-        self.factory.scenario.clientOpen(self)
-
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        self.factory.log.add("client", "message", isBinary, _payload(payload))
-        self.factory.scenario.clientMessage(self, payload, isBinary)
-
-    def onPing(self, payload: bytes) -> None:
-        self.factory.log.add("client", "ping", _pingPayload(payload))
-        super().onPing(payload)
-
-    def onPong(self, payload: bytes) -> None:
-        self.factory.log.add("client", "pong", _pingPayload(payload))
-        self.factory.scenario.clientPong(self, payload)
-
-    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
-        self.factory.log.add("client", "close", wasClean, code, reason)
-
-    def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
-        super().connectionLost(reason)
-        self.factory.log.add("client", "lost", type(reason.value).__name__)
-        self.factory.log.finished("client")
+        self._log("connect", response.protocol, extensions)
 
 
 class _ServerFactory(WebSocketServerFactory):

@@ -279,3 +279,37 @@ class ReplayTests(SynchronousTestCase):
         error = self.assertRaises(ScriptMismatch, server.assertDone)
         self.assertIn("step 2 of 2 (expectJSON)", str(error))
         self.assertIn('differs at $.op: "subscribe" != "ask"', str(error))
+
+
+class _SaysThenAborts(RecordingServerProtocol):
+    """
+    Sends a message and aborts the connection in the same call.
+    """
+
+    def onOpen(self) -> None:
+        super().onOpen()
+        self.sendMessage(b"never sent")
+        self.dropConnection(abort=True)
+
+
+class DiscardedBytesTests(SynchronousTestCase):
+    """
+    Bytes that never reached the wire are never replayed as sends.
+    """
+
+    def test_abortedWriteNotReplayed(self) -> None:
+        """
+        A message written in the call that aborts never left, so the
+        transcript lacks it and the replayed server does not send it: it
+        drops the connection, as the recorded one did.
+        """
+        reactor = useFakeReactor(self)
+        listenWS(serverFactory(reactor, protocol=_SaysThenAborts))
+        connectWS(clientFactory(reactor))
+        reactor.flush()
+        transcript = reactor.connections[0].transcript
+        self.assertNotIn("text", [event.kind for event in transcript])
+        self.assertEqual(
+            Script.fromTranscript(transcript),
+            Script(expectHandshake(path="/v1"), drop()),
+        )
