@@ -54,7 +54,7 @@ from .matchers import (
     regex,
     strict,
 )
-from .network import ConnectionAttempt, FakeReactor
+from .network import ConnectionAttempt, FakeReactor, Listener
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Message,
@@ -164,6 +164,7 @@ __all__ = [
     "IncompleteTranscriptWarning",
     "JSONPathError",
     "LeftoverError",
+    "Listener",
     "ListenerSwitch",
     "Matcher",
     "Message",

@@ -400,3 +400,12 @@ class _BucketQueue:
 def _bucketOf(time: float) -> int:
     # Clamped so that a call at float("inf") has a bucket too.
     return int(min(time, 1e18))
+
+
+def formatTime(seconds: float) -> str:
+    """
+    Write a clock time or a delay as short as it can be without rounding it
+    away (to the microsecond), for messages and tables: ``10``, ``2.25``.
+    """
+    text = f"{seconds:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

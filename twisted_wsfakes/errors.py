@@ -169,9 +169,10 @@ class RetryMismatch(WsFakesError, FailTest):
 
 class OutageError(WsFakesError, ValueError):
     """
-    A ``ListenerSwitch`` or ``outage()`` was used wrong: a port of another
-    reactor, a change scheduled in the past or out of order, or a port taken
-    down that is already down (or up that is already up).
+    A :class:`~twisted_wsfakes.Listener` was switched wrong: a change
+    scheduled in the past or out of order, or a port taken down that is
+    already down (or up that is already up); or a ``ListenerSwitch`` was
+    given a port of another reactor.
     """
 
 

@@ -38,10 +38,10 @@ from twisted.internet.protocol import ClientFactory, P, Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from .clock import Clock
+from .clock import Clock, formatTime
 from .connection import Address, Connection, callLogged
 from .core import ReactorCore
-from .errors import NeverSettles
+from .errors import NeverSettles, OutageError
 from .threads import FakeThreadPool, ThreadCalls
 
 if TYPE_CHECKING:
@@ -240,10 +240,43 @@ class _UNIXConnector(_Connector):
         return UNIXAddress(self.host)
 
 
+#: What a listener can be switched to, in :meth:`Listener.schedule`.
+ListenerState = Literal["down", "up"]
+
+
 @implementer(IListeningPort)
-class _Listener:
+class Listener:
     """
-    An in-memory listening port.
+    An in-memory listening port, and the one place its faults are set.
+
+    ``reactor.listenTCP``, ``listenSSL`` and ``listenUNIX`` return one, and a
+    :class:`ScriptedServer` has one as its ``listener`` (shared by the
+    servers on other paths of its host and port).  Besides the
+    ``IListeningPort`` methods, it takes the server away and back, now or at
+    set clock times, and refuses or hangs coming connections::
+
+        server = reactor.listenTCP(9000, serverFactory)
+        server.refuseNext(2)        # the next two attempts are refused
+        server.hangNext()           # the one after is accepted, never answered
+        server.schedule([(10.0, "down"), (10.0 + 6 * 3600, "up")])
+        reactor.advance(10.0 + 6 * 3600)   # six hours, in milliseconds
+
+    While down, the port is not listening: connection attempts to it are
+    refused, as when the server process is gone.
+
+    :ivar reactor: the :class:`FakeReactor` it listens on.
+    :ivar address: the address it listens at.
+    :ivar factory: the protocol factory that builds its server protocols.
+    :ivar listening: whether it is listening now (up).
+    :ivar accepted: the connections it accepted, in order.
+    :ivar refusals: how many coming attempts it will refuse while listening
+        (see :meth:`refuseNext`).
+    :ivar refuseAll: whether it refuses every coming attempt while listening
+        (set by scripted servers whose scripts are used up).
+    :ivar hangs: how many coming connections it will accept and never
+        answer (see :meth:`hangNext`).
+    :ivar history: each :meth:`down` and :meth:`up` so far, as
+        ``(time, "down" or "up")``.
     """
 
     def __init__(
@@ -256,12 +289,15 @@ class _Listener:
         self.address = address
         self.factory = factory
         self.listening = False
-        #: How many coming connection attempts to refuse while listening.
-        self.refusals = 0
-        #: Refuse every coming attempt while listening.
-        self.refuseAll = False
-        #: The connections it accepted, in order.
         self.accepted: list[Connection] = []
+        self.refusals = 0
+        self.refuseAll = False
+        self.hangs = 0
+        self.history: list[tuple[float, ListenerState]] = []
+        # The last change scheduled: when, and the state it leaves.
+        self._lastScheduled: tuple[float, ListenerState] | None = None
+
+    # IListeningPort.
 
     def startListening(self) -> None:
         key = _routeKey(self.address)
@@ -284,12 +320,19 @@ class _Listener:
     def getHost(self) -> Address:
         return self.address
 
+    # Faults.
+
     def down(self, dropConnections: bool = True) -> None:
         """
         Stop listening, as when the server process is gone: attempts are
-        refused, and (unless ``dropConnections`` is false) the connections
-        it accepted are cut.  Then deliver until all is quiet.
+        refused until :meth:`up`, and (unless ``dropConnections`` is false)
+        the connections it accepted are cut, with no close frame and no
+        FIN, as a crash would.  Then deliver until all is quiet.
+
+        :raises OutageError: if it was taken down already (a port the
+            application stopped with ``stopListening()`` can be).
         """
+        self._change("down")
         self.stopListening()
         if dropConnections:
             for connection in self.accepted:
@@ -299,9 +342,132 @@ class _Listener:
     def up(self) -> None:
         """
         Listen again on the same address, then deliver until all is quiet.
+
+        :raises OutageError: if it is up already.
         """
+        self._change("up")
         self.startListening()
         self.reactor.flush()
+
+    def refuseNext(self, n: int = 1) -> None:
+        """
+        Refuse the next ``n`` connection attempts, as a full server would.
+        """
+        self.refusals += n
+
+    def hangNext(self, n: int = 1) -> None:
+        """
+        Accept the next ``n`` connections and never answer them: their
+        bytes are read and dropped, and they stay open until a side closes
+        them (a client's own timeout, say).
+        """
+        self.hangs += n
+
+    def schedule(
+        self,
+        changes: Iterable[tuple[float, ListenerState]],
+        *,
+        dropConnections: bool = True,
+    ) -> None:
+        """
+        Go :meth:`down` or :meth:`up` at each of the given clock times::
+
+            server.schedule([(10.0, "down"), (25.0, "up")])
+
+        A change due at the same time as another timer runs in the order
+        scheduled (first-in first-out), so a schedule set up before the code
+        under test starts comes first.
+
+        :param changes: ``(time, "down")`` and ``(time, "up")`` pairs, in time
+            order, alternating, the first opposite to the state it will be
+            in after any changes already scheduled.
+        :param dropConnections: whether going down cuts the open
+            connections, as for :meth:`down`.
+        :raises OutageError: for a time in the past or out of order, a state
+            that is not ``"down"`` or ``"up"``, or two of the same in a row;
+            then nothing is scheduled.
+        """
+        changes = list(changes)
+        now = self.reactor.seconds()
+        planned = self._lastScheduled
+        if planned is None or planned[0] < now:
+            planned = (now, _stateOf(self))
+        for time, state in changes:
+            if state not in ("down", "up"):
+                raise OutageError(
+                    f'state at {time!r} must be "down" or "up", got {state!r}'
+                )
+            earliest = max(now, planned[0])
+            if time < earliest:
+                raise OutageError(
+                    f"cannot go {state} at {formatTime(time)}: that is before "
+                    f"{formatTime(earliest)} (now, or the change before)"
+                )
+            if state == planned[1]:
+                raise OutageError(
+                    f"cannot go {state} at {formatTime(time)}: the port is "
+                    f"{state} already by then"
+                )
+            planned = (time, state)
+        for time, state in changes:
+            if state == "down":
+                self.reactor.callLater(time - now, self.down, dropConnections)
+            else:
+                self.reactor.callLater(time - now, self.up)
+        self._lastScheduled = planned
+
+    def whyRefusing(self) -> str | None:
+        """
+        Say why it would refuse a connection now, or ``None`` if it would
+        accept one.
+        """
+        if not self.listening:
+            return "is not listening (it was stopped or taken down)"
+        if self.refuseAll:
+            return (
+                'refuses every connection (its scripts are used up: afterLast="refuse")'
+            )
+        if self.refusals:
+            return f"is set to refuse its next {self.refusals} attempt(s) (refuseNext)"
+        return None
+
+    def admit(self) -> bool:
+        """
+        Take one connection attempt: whether it is accepted, counting it
+        against :meth:`refuseNext`.
+        """
+        if not self.listening or self.refuseAll:
+            return False
+        if self.refusals:
+            self.refusals -= 1
+            return False
+        return True
+
+    def serverFactory(self) -> Callable[[Address], IProtocol | None]:
+        """
+        What builds the server end of the next accepted connection: the
+        factory's ``buildProtocol``, or, for a connection :meth:`hangNext`
+        hangs, a protocol that never answers.
+        """
+        if self.hangs:
+            self.hangs -= 1
+            return lambda address: Protocol()
+        return self.factory.buildProtocol
+
+    def _change(self, state: ListenerState) -> None:
+        now = self.reactor.seconds()
+        if state == "up":
+            already = self.listening
+        else:
+            # A port the application stopped itself can still be taken
+            # down, cutting what it accepted, as its process dying would.
+            lastChange = self.history[-1][1] if self.history else None
+            already = not self.listening and lastChange == "down"
+        if already:
+            since = [t for t, s in self.history if s == state]
+            when = f" since {formatTime(since[-1])}" if since else ""
+            raise OutageError(f"cannot take {self!r} {state}: it is {state}{when}")
+        self.history.append((now, state))
 
     def __repr__(self) -> str:
         return f"<in-memory listener on {_describeAddress(self.address)}>"
@@ -391,7 +557,7 @@ class FakeReactor(ReactorCore):
         # The number of the connection being pumped, during a round.
         self._pumping: int | None = None
         self.nameResolver: IHostnameResolver = _Resolver(self)
-        self._listeners: dict[tuple[str, str | int], _Listener] = {}
+        self._listeners: dict[tuple[str, str | int], Listener] = {}
         self._pendingConnects: list[_PendingConnect] = []
         self._names: dict[str, str] = {"localhost": "127.0.0.1"}
         self._nextEphemeralPort = 50000
@@ -647,8 +813,8 @@ class FakeReactor(ReactorCore):
         """
         self._connectionHooks.append(hook)
 
-    def _listenAt(self, host: str, port: int, factory: IProtocolFactory) -> _Listener:
-        listener = _Listener(self, _address(self.addressOf(host), port), factory)
+    def _listenAt(self, host: str, port: int, factory: IProtocolFactory) -> Listener:
+        listener = Listener(self, _address(self.addressOf(host), port), factory)
         listener.startListening()
         return listener
 
@@ -682,7 +848,7 @@ class FakeReactor(ReactorCore):
         factory: IProtocolFactory,
         backlog: int = 50,
         interface: str = "",
-    ) -> IListeningPort:
+    ) -> Listener:
         """
         Listen in memory on ``port`` of ``interface``: every IPv4 host if
         empty, every host if ``"::"``.  Port 0 picks a free port, as on a
@@ -693,11 +859,11 @@ class FakeReactor(ReactorCore):
 
     def _listenTCP(
         self, port: int, factory: IProtocolFactory, interface: str
-    ) -> IListeningPort:
+    ) -> Listener:
         host = "0.0.0.0" if interface in _IPV4_WILDCARDS else self.addressOf(interface)
         if port == 0:
             port = self._ephemeralPort()
-        listener = _Listener(self, _address(host, port), factory)
+        listener = Listener(self, _address(host, port), factory)
         listener.startListening()
         return listener
 
@@ -719,7 +885,7 @@ class FakeReactor(ReactorCore):
         contextFactory: Any,
         backlog: int = 50,
         interface: str = "",
-    ) -> IListeningPort:
+    ) -> Listener:
         """
         As :meth:`listenTCP`: TLS is not simulated.
         """
@@ -753,13 +919,13 @@ class FakeReactor(ReactorCore):
         backlog: int = 50,
         mode: int = 0o666,
         wantPID: int = 0,
-    ) -> IListeningPort:
+    ) -> Listener:
         """
         Listen in memory at the path ``address``: nothing touches the file
         system, and ``connectUNIX`` to the same path reaches it.
         """
         self.unixServers.append((address, factory, backlog, mode, wantPID))
-        listener = _Listener(self, UNIXAddress(address), factory)
+        listener = Listener(self, UNIXAddress(address), factory)
         listener.startListening()
         return listener
 
@@ -816,12 +982,7 @@ class FakeReactor(ReactorCore):
     def _complete(self, pending: _PendingConnect) -> None:
         serverAddress = pending.connector._serverAddress()
         listener = self._listenerFor(serverAddress)
-        if listener is not None and listener.refuseAll:
-            listener = None
-        elif listener is not None and listener.refusals:
-            listener.refusals -= 1
-            listener = None
-        if listener is None:
+        if listener is None or not listener.admit():
             pending.attempt.outcome = "refused"
             pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
             return
@@ -836,7 +997,7 @@ class FakeReactor(ReactorCore):
             return
         # A listener factory that raises is logged, and the accepted socket
         # closed: the client sees its connection made, then lost.
-        server = _buildLogged(listener.factory.buildProtocol, clientAddress)
+        server = _buildLogged(listener.serverFactory(), clientAddress)
         if isinstance(server, Failure):
             server = None
         connection = self._newConnection(
@@ -898,7 +1059,7 @@ class FakeReactor(ReactorCore):
             hook(connection)
         connection._start()
 
-    def _listenerFor(self, address: Address) -> _Listener | None:
+    def _listenerFor(self, address: Address) -> Listener | None:
         exact = self._listeners.get(_routeKey(address))
         if exact is not None or isinstance(address, UNIXAddress):
             return exact
@@ -927,6 +1088,10 @@ class FakeReactor(ReactorCore):
         Run what is due now and deliver every byte, as one reactor turn.
         """
         self.advance(0)
+
+
+def _stateOf(listener: Listener) -> ListenerState:
+    return "up" if listener.listening else "down"
 
 
 def _buildLogged(

@@ -58,7 +58,7 @@ from .script import (
 from .transcript import BinaryMessage, TextMessage, Transcript
 
 if TYPE_CHECKING:
-    from .network import FakeReactor
+    from .network import FakeReactor, Listener
 
 Role = Literal["server", "client"]
 OnMismatch = Literal["close", "drop"]
@@ -928,6 +928,15 @@ class ScriptedServer(ServerScripts[Connection]):
         """
         return _connectionOf(protocol)
 
+    @property
+    def listener(self) -> Listener:
+        """
+        The in-memory listening port it serves on, shared with the scripted
+        servers on other paths of its host and port: where to schedule an
+        outage (see :class:`Listener`).
+        """
+        return self._listener
+
     def refuseNext(self, n: int = 1) -> None:
         """
         Refuse the next ``n`` connection attempts, as a full server would.
@@ -937,7 +946,7 @@ class ScriptedServer(ServerScripts[Connection]):
         to ask for.  To refuse one path's handshake, script a
         ``reject(503)``.
         """
-        self._listener.refusals += n
+        self._listener.refuseNext(n)
 
     def down(self, dropConnections: bool = True) -> None:
         """

@@ -16,6 +16,7 @@ Three pieces, usable together or apart:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Literal, overload
@@ -44,16 +45,16 @@ from .errors import (
 from .network import (
     ConnectionAttempt,
     FakeReactor,
+    Listener,
+    ListenerState,
     _address,
     _buildLogged,
-    _Listener,
 )
 from .peers import ScriptedServer
 from .printable import printable
 from .wire import Handshake
 
 EndpointOutcome = Literal["pending", "connected", "failed", "cancelled"]
-SwitchState = Literal["down", "up"]
 
 #: What a connection attempt can be made to reach: a scripted server from
 #: ``reactor.serveWebSocket``, a listening port from ``reactor.listenTCP``, a
@@ -243,7 +244,7 @@ class _Target:
 
     address: Address
     buildServer: Callable[[Address], IProtocol | None]
-    listener: _Listener | None = None
+    listener: Listener | None = None
 
     @classmethod
     def of(cls, to: object, attempt: EndpointAttempt) -> _Target:
@@ -255,9 +256,9 @@ class _Target:
                 f"FakeEndpoint a server"
             )
         if isinstance(to, ScriptedServer):
-            to = to._listener
-        if isinstance(to, _Listener):
-            refusing = _refusing(to)
+            to = to.listener
+        if isinstance(to, Listener):
+            refusing = to.whyRefusing()
             if refusing is not None:
                 raise NothingToConnectTo(
                     f"{where}: {to!r} {refusing}; call fail() to refuse the "
@@ -282,19 +283,6 @@ class _Target:
             f"{where}: cannot connect to {to!r}; pass a listening port from "
             f"reactor.listenTCP(), a server protocol factory or a protocol"
         )
-
-
-def _refusing(listener: _Listener) -> str | None:
-    """
-    Say why ``listener`` would refuse a connection now, if it would.
-    """
-    if not listener.listening:
-        return "is not listening (it was stopped or taken down)"
-    if listener.refuseAll:
-        return 'refuses every connection (its scripts are used up: afterLast="refuse")'
-    if listener.refusals:
-        return f"is set to refuse its next {listener.refusals} attempt(s) (refuseNext)"
-    return None
 
 
 def _reachable(address: Address) -> Address:
@@ -440,8 +428,8 @@ class FakeEndpoint:
         """
         server = self.server
         if isinstance(server, ScriptedServer):
-            server = server._listener
-        if isinstance(server, _Listener):
+            server = server.listener
+        if isinstance(server, Listener):
             return _reachable(server.address)
         return _UNBOUND
 
@@ -720,32 +708,24 @@ def _number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-# Outages.
+# Outages, the old way.
 
 
 class ListenerSwitch:
     """
-    Takes a listening port down and brings it back, now or at set times.
+    Deprecated: a :class:`~twisted_wsfakes.Listener` now goes
+    :meth:`~twisted_wsfakes.Listener.down` and
+    :meth:`~twisted_wsfakes.Listener.up` and keeps a
+    :meth:`~twisted_wsfakes.Listener.schedule` itself.
 
-    While down, the port is not listening: connection attempts to it are
-    refused, as when the server process is gone.  Going down also drops
-    every open connection it accepted, unless told not to::
-
-        server = reactor.listenTCP(9000, serverFactory)
-        switch = ListenerSwitch(reactor, server)
-        switch.schedule([(10.0, "down"), (10.0 + 6 * 3600, "up")])
-        reactor.advance(10.0 + 6 * 3600)   # six hours, in milliseconds
-
-    A change scheduled for the same time as another timer runs in the order
-    scheduled (first-in first-out), so a schedule set up before the code
-    under test starts comes first.
+    Takes a listening port down and brings it back, now or at set times,
+    through its :class:`~twisted_wsfakes.Listener`.
 
     :param reactor: the reactor the port belongs to.
     :param listener: the port ``reactor.listenTCP`` returned, or a
         :class:`~twisted_wsfakes.ScriptedServer`.
     :param dropConnections: whether :meth:`down` cuts the port's open
-        connections (no close frame, no FIN), as a crash would.
-    :ivar history: each change made so far, as ``(time, "down" or "up")``.
+        connections.
     :raises OutageError: if ``listener`` is not a port of ``reactor``.
     """
 
@@ -756,99 +736,60 @@ class ListenerSwitch:
         *,
         dropConnections: bool = True,
     ) -> None:
+        warnings.warn(
+            "ListenerSwitch is deprecated: call down(), up() and schedule() "
+            "on the Listener itself (the port listenTCP() returned, or "
+            "ScriptedServer.listener)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if isinstance(listener, ScriptedServer):
-            listener = listener._listener
-        if not isinstance(listener, _Listener) or listener.reactor is not reactor:
+            listener = listener.listener
+        if not isinstance(listener, Listener) or listener.reactor is not reactor:
             raise OutageError(
                 f"{listener!r} is not a port of this FakeReactor; pass the "
                 f"port its listenTCP() returned"
             )
-        self.history: list[tuple[float, SwitchState]] = []
         self.dropConnections = dropConnections
-        self._reactor = reactor
-        self._listener = listener
-        self._planned: tuple[float, SwitchState] = (
-            reactor.seconds(),
-            "up" if listener.listening else "down",
-        )
+        self.listener = listener
 
     @property
     def isUp(self) -> bool:
         """
         Whether the port is listening now.
         """
-        return self._listener.listening
+        return self.listener.listening
+
+    @property
+    def history(self) -> list[tuple[float, ListenerState]]:
+        """
+        Each change made so far, as ``(time, "down" or "up")``.
+        """
+        return self.listener.history
 
     def down(self) -> None:
         """
-        Stop listening and (by default) drop the port's open connections,
-        then deliver until all is quiet.
-
-        :raises OutageError: if the port is already down.
+        As :meth:`Listener.down <twisted_wsfakes.Listener.down>`, with this
+        switch's ``dropConnections``.
         """
-        self._change("down")
-        self._listener.down(self.dropConnections)
+        self.listener.down(self.dropConnections)
 
     def up(self) -> None:
         """
-        Listen again on the same address, then deliver until all is quiet.
-
-        :raises OutageError: if the port is already up.
+        As :meth:`Listener.up <twisted_wsfakes.Listener.up>`.
         """
-        self._change("up")
-        self._listener.up()
+        self.listener.up()
 
-    def schedule(self, changes: Iterable[tuple[float, SwitchState]]) -> None:
+    def schedule(self, changes: Iterable[tuple[float, ListenerState]]) -> None:
         """
-        Go down or up at each of the given clock times.
-
-        :param changes: ``(time, "down")`` and ``(time, "up")`` pairs, in time
-            order, alternating, the first opposite to the port's state after
-            any changes already scheduled.
-        :raises OutageError: for a time in the past or out of order, a state
-            that is not ``"down"`` or ``"up"``, or two of the same in a row.
+        As :meth:`Listener.schedule <twisted_wsfakes.Listener.schedule>`,
+        with this switch's ``dropConnections``.
         """
-        changes = list(changes)
-        now = self._reactor.seconds()
-        planned = self._planned
-        for time, state in changes:
-            if state not in ("down", "up"):
-                raise OutageError(
-                    f'state at {time!r} must be "down" or "up", got {state!r}'
-                )
-            earliest = max(now, planned[0])
-            if time < earliest:
-                raise OutageError(
-                    f"cannot go {state} at {_number(time)}: that is before "
-                    f"{_number(earliest)} (now, or the change before)"
-                )
-            if state == planned[1]:
-                raise OutageError(
-                    f"cannot go {state} at {_number(time)}: the port is "
-                    f"{state} already by then"
-                )
-            planned = (time, state)
-        for time, state in changes:
-            self._reactor.callLater(
-                time - now, self.down if state == "down" else self.up
-            )
-        self._planned = planned
-
-    def _change(self, state: SwitchState) -> None:
-        now = self._reactor.seconds()
-        if (state == "up") == self.isUp:
-            since = [t for t, s in self.history if s == state]
-            when = f" since {_number(since[-1])}" if since else ""
-            raise OutageError(
-                f"cannot take {self._listener!r} {state}: it is {state}{when}"
-            )
-        self.history.append((now, state))
-        if self._planned[0] <= now:
-            self._planned = (now, state)
+        self.listener.schedule(changes, dropConnections=self.dropConnections)
 
     def __repr__(self) -> str:
         state = "up" if self.isUp else "down"
-        return f"<ListenerSwitch {state}: {self._listener!r}>"
+        return f"<ListenerSwitch {state}: {self.listener!r}>"
 
 
 def outage(
@@ -860,18 +801,28 @@ def outage(
     dropConnections: bool = True,
 ) -> ListenerSwitch:
     """
-    Take ``listener`` down at clock time ``start`` and back up at ``end``::
+    Deprecated: call ``listener.schedule([(start, "down"), (end, "up")])``
+    on the :class:`~twisted_wsfakes.Listener`.
 
-        outage(reactor, server, start=10.0, end=10.0 + 6 * 3600)
+    Take ``listener`` down at clock time ``start`` and back up at ``end``.
 
-    :returns: the :class:`ListenerSwitch` doing it.
+    :returns: a :class:`ListenerSwitch` on it.
     :raises OutageError: if ``end`` is not after ``start``, ``start`` is in
         the past, or the port is down at ``start``.
     """
+    warnings.warn(
+        'outage() is deprecated: call schedule([(start, "down"), (end, "up")]) '
+        "on the Listener (the port listenTCP() returned, or "
+        "ScriptedServer.listener)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     if not end > start:
         raise OutageError(
             f"an outage must end after it starts, got start={start!r}, end={end!r}"
         )
-    switch = ListenerSwitch(reactor, listener, dropConnections=dropConnections)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        switch = ListenerSwitch(reactor, listener, dropConnections=dropConnections)
     switch.schedule([(start, "down"), (end, "up")])
     return switch

@@ -27,7 +27,7 @@ from twisted.internet.protocol import Protocol
 from zope.interface import implementer
 
 from .errors import CannotServe
-from .network import FakeReactor, _Listener
+from .network import FakeReactor, Listener
 
 #: A request line longer than this is not one a websocket client sends.
 _MAX_REQUEST_LINE = 8 * 1024
@@ -80,7 +80,7 @@ class PathRouter:
         self.host = host
         self.key = (reactor.addressOf(host), port)
         try:
-            self.listener: _Listener = reactor._listenAt(host, port, self)
+            self.listener: Listener = reactor._listenAt(host, port, self)
         except error.CannotListenError as e:
             holder = reactor._listeners[self.key]
             raise CannotServe(

@@ -260,9 +260,9 @@ class ListenerDownTests(SynchronousTestCase):
         reactor.flush()
         old.stopListening()
         new = reactor.listenTCP(80, RecorderFactory())
-        new.down()  # type: ignore[attr-defined]
+        new.down()
         self.assertTrue(reactor.connections[0].open)
-        old.down()  # type: ignore[attr-defined]
+        old.down()
         self.assertFalse(reactor.connections[0].open)
 
 

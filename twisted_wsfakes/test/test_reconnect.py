@@ -20,7 +20,11 @@ from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import error
 from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import TCP4ClientEndpoint
-from twisted.internet.interfaces import IAddress, IStreamClientEndpoint
+from twisted.internet.interfaces import (
+    IAddress,
+    IListeningPort,
+    IStreamClientEndpoint,
+)
 from twisted.internet.protocol import ClientFactory, Factory, ReconnectingClientFactory
 from twisted.python.failure import Failure
 from twisted.trial.unittest import FailTest, SynchronousTestCase
@@ -34,7 +38,7 @@ from ..errors import (
     OutageError,
     RetryMismatch,
 )
-from ..network import ConnectionAttempt, FakeReactor
+from ..network import ConnectionAttempt, FakeReactor, Listener
 from ..reconnect import (
     FakeEndpoint,
     ListenerSwitch,
@@ -706,14 +710,21 @@ class OutageTests(SynchronousTestCase):
         self.reactor.flush()
         return factory.built[0] if factory.built else Recorder()
 
+    def test_providesIListeningPort(self) -> None:
+        """
+        What ``listenTCP`` returns is a ``Listener`` providing
+        ``IListeningPort``.
+        """
+        self.assertIsInstance(self.server, Listener)
+        self.assertTrue(verifyObject(IListeningPort, self.server))
+
     def test_downRefusesAndDrops(self) -> None:
         """
         A port taken down refuses new connections and drops the open ones.
         """
         client = self.connect()
-        switch = ListenerSwitch(self.reactor, self.server)
-        switch.down()
-        self.assertFalse(switch.isUp)
+        self.server.down()
+        self.assertFalse(self.server.listening)
         self.assertIsInstance(client.lost[0].value, error.ConnectionLost)
         self.connect()
         self.assertEqual(
@@ -725,47 +736,67 @@ class OutageTests(SynchronousTestCase):
         With ``dropConnections=False``, open connections outlive the port.
         """
         client = self.connect()
-        switch = ListenerSwitch(self.reactor, self.server, dropConnections=False)
-        switch.down()
+        self.server.down(dropConnections=False)
         self.assertEqual(client.lost, [])
-        self.assertFalse(switch.isUp)
+        self.assertFalse(self.server.listening)
         self.assertTrue(self.reactor.connections[-1].open)
 
     def test_upAcceptsAgain(self) -> None:
         """
-        A port brought back up accepts connections again.
+        A port brought back up accepts connections again, and its history
+        says when it changed.
         """
-        switch = ListenerSwitch(self.reactor, self.server)
-        switch.down()
+        self.server.down()
         self.reactor.advance(5)
-        switch.up()
+        self.server.up()
         self.connect()
         self.assertEqual(self.reactor.attempts[-1].outcome, "connected")
-        self.assertEqual(switch.history, [(0, "down"), (5, "up")])
+        self.assertEqual(self.server.history, [(0, "down"), (5, "up")])
 
     def test_scheduleRunsAtExactTimes(self) -> None:
         """
         Scheduled changes happen at their clock times.
         """
-        switch = outage(self.reactor, self.server, start=10, end=25)
+        self.server.schedule([(10, "down"), (25, "up")])
         self.reactor.advance(9.5)
-        self.assertTrue(switch.isUp)
+        self.assertTrue(self.server.listening)
         self.reactor.advance(0.5)
-        self.assertFalse(switch.isUp)
+        self.assertFalse(self.server.listening)
         self.reactor.advance(15)
-        self.assertTrue(switch.isUp)
-        self.assertEqual(switch.history, [(10, "down"), (25, "up")])
+        self.assertTrue(self.server.listening)
+        self.assertEqual(self.server.history, [(10, "down"), (25, "up")])
 
-    def test_switchMisuse(self) -> None:
+    def test_scheduleKeepsConnections(self) -> None:
+        """
+        A scheduled down with ``dropConnections=False`` leaves the open
+        connections open.
+        """
+        client = self.connect()
+        self.server.schedule([(1, "down")], dropConnections=False)
+        self.reactor.advance(1)
+        self.assertFalse(self.server.listening)
+        self.assertEqual(client.lost, [])
+
+    def test_scheduleAfterSchedule(self) -> None:
+        """
+        A second schedule continues from the state the first leaves.
+        """
+        self.server.schedule([(1, "down")])
+        self.assertRaises(OutageError, self.server.schedule, [(2, "down")])
+        self.server.schedule([(2, "up")])
+        self.reactor.advance(2)
+        self.assertEqual(self.server.history, [(1, "down"), (2, "up")])
+
+    def test_misuse(self) -> None:
         """
         Going down when down, up when up, or scheduling an impossible
-        sequence is refused with what was wrong.
+        sequence is refused with what was wrong, and nothing is scheduled.
         """
-        switch = ListenerSwitch(self.reactor, self.server)
-        self.assertIn("it is up", str(self.assertRaises(OutageError, switch.up)))
-        switch.down()
+        self.assertIn("it is up", str(self.assertRaises(OutageError, self.server.up)))
+        self.server.down()
         self.assertIn(
-            "it is down since 0", str(self.assertRaises(OutageError, switch.down))
+            "it is down since 0",
+            str(self.assertRaises(OutageError, self.server.down)),
         )
         self.reactor.advance(5)
         for changes, message in [
@@ -774,26 +805,61 @@ class OutageTests(SynchronousTestCase):
             ([(6.0, "up"), (5.5, "down")], "that is before 6"),
             ([(6.0, "sideways")], 'must be "down" or "up"'),
         ]:
-            failure = self.assertRaises(OutageError, switch.schedule, changes)
+            failure = self.assertRaises(OutageError, self.server.schedule, changes)
             self.assertIn(message, str(failure))
         self.assertEqual(self.reactor.getDelayedCalls(), [])
 
-    def test_outageMisuse(self) -> None:
+    def test_stoppedPortCanBeTakenDown(self) -> None:
         """
-        An outage that ends before it starts, or a port of another reactor,
-        is refused.
+        A port the application stopped itself can still be taken down,
+        which cuts the connections it accepted.
         """
-        self.assertRaises(OutageError, outage, self.reactor, self.server, 5, 5)
-        other = FakeReactor()
-        self.assertRaises(OutageError, ListenerSwitch, other, self.server)
+        client = self.connect()
+        self.server.stopListening()
+        self.server.down()
+        self.assertIsInstance(client.lost[0].value, error.ConnectionLost)
+
+    def test_refuseNext(self) -> None:
+        """
+        ``refuseNext(2)`` refuses the next two attempts; the third connects.
+        """
+        self.server.refuseNext(2)
+        for _ in range(3):
+            self.connect()
+        self.assertEqual(
+            [a.outcome for a in self.reactor.attempts],
+            ["refused", "refused", "connected"],
+        )
+
+    def test_hangNext(self) -> None:
+        """
+        ``hangNext()`` accepts the next connection and never answers it (the
+        factory builds no protocol for it); the one after is served.
+        """
+        factory = RecorderFactory()
+        server = self.reactor.listenTCP(9001, factory)
+        server.hangNext()
+        for _ in range(2):
+            self.reactor.connectTCP("example.com", 9001, _Counting())
+        self.reactor.flush()
+        self.assertEqual(
+            [a.outcome for a in self.reactor.attempts], ["connected", "connected"]
+        )
+        self.assertEqual(len(factory.built), 1)
+        self.assertEqual(server.accepted, self.reactor.connections)
+        hung = self.reactor.connections[0]
+        hung.clientTransport.write(b"hello?")
+        self.reactor.flush()
+        self.assertTrue(hung.open)
 
     def test_scriptedServerOutage(self) -> None:
         """
-        A ScriptedServer can be taken down and brought back like a port.
+        A ScriptedServer's listener can be taken down and brought back like
+        a port.
         """
         url = "ws://feed.example.com:9002/v1"
         scripted = self.reactor.serveWebSocket(url, Script(sendText("hi")))
-        switch = outage(self.reactor, scripted, start=1, end=2)
+        scripted.listener.schedule([(1, "down"), (2, "up")])
         client = clientFactory(self.reactor, url)
         self.reactor.advance(1)
         connectWS(client)
@@ -804,7 +870,7 @@ class OutageTests(SynchronousTestCase):
             [a.outcome for a in self.reactor.attempts], ["refused", "connected"]
         )
         self.assertEqual(client.built[0].messages, [(b"hi", False)])
-        self.assertEqual(switch.history, [(1, "down"), (2, "up")])
+        self.assertEqual(scripted.listener.history, [(1, "down"), (2, "up")])
 
     def test_sixHourOutage(self) -> None:
         """
@@ -820,7 +886,7 @@ class OutageTests(SynchronousTestCase):
         service = ClientService(endpoint, factory, retryPolicy=policy, clock=reactor)
         service.startService()
         reactor.flush()
-        outage(reactor, server, start=10, end=10 + SIX_HOURS)
+        server.schedule([(10, "down"), (10 + SIX_HOURS, "up")])
 
         reactor.advance(10 + SIX_HOURS)
         back = _advanceToNextCall(reactor)
@@ -857,6 +923,60 @@ class _ReconnectingFactory(ReconnectingClientFactory, RecordingClientFactory):
     """
 
 
+class DeprecatedOutageTests(SynchronousTestCase):
+    """
+    ``ListenerSwitch`` and ``outage()`` still work, through the listener,
+    and warn that they are deprecated.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = useEndingReactor(self)
+        self.server = self.reactor.listenTCP(9000, RecorderFactory())
+
+    def test_listenerSwitch(self) -> None:
+        """
+        A ``ListenerSwitch`` takes the port down and up with its own
+        ``dropConnections``, and warns naming the listener's methods.
+        """
+        switch = ListenerSwitch(self.reactor, self.server, dropConnections=False)
+        [warning] = self.flushWarnings([self.test_listenerSwitch])
+        self.assertIs(warning["category"], DeprecationWarning)
+        self.assertIn("call down(), up() and schedule()", warning["message"])
+        self.reactor.connectTCP("example.com", 9000, _Counting())
+        self.reactor.flush()
+        switch.down()
+        self.assertFalse(switch.isUp)
+        self.assertTrue(self.reactor.connections[0].open)
+        switch.schedule([(5, "up")])
+        self.reactor.advance(5)
+        self.assertTrue(switch.isUp)
+        self.assertEqual(switch.history, [(0, "down"), (5, "up")])
+        self.assertRaises(OutageError, switch.up)
+
+    def test_outage(self) -> None:
+        """
+        ``outage()`` schedules down and up on the listener and returns a
+        switch on it, with one warning.
+        """
+        switch = outage(self.reactor, self.server, start=10, end=25)
+        [warning] = self.flushWarnings([self.test_outage])
+        self.assertIs(warning["category"], DeprecationWarning)
+        self.assertIn("outage() is deprecated", warning["message"])
+        self.reactor.advance(25)
+        self.assertEqual(switch.history, [(10, "down"), (25, "up")])
+        self.assertEqual(self.server.history, switch.history)
+
+    def test_misuse(self) -> None:
+        """
+        An outage that ends before it starts, or a port of another reactor,
+        is refused.
+        """
+        self.assertRaises(OutageError, outage, self.reactor, self.server, 5, 5)
+        other = FakeReactor()
+        self.assertRaises(OutageError, ListenerSwitch, other, self.server)
+        self.flushWarnings()
+
+
 class ReconnectingClientFactoryTests(SynchronousTestCase):
     """
     ``ReconnectingClientFactory`` retry times, exactly.
@@ -876,9 +996,8 @@ class ReconnectingClientFactoryTests(SynchronousTestCase):
         factory.factor = 2
         factory.maxDelay = 10
         server = reactor.listenTCP(9000, serverFactory(reactor))
-        switch = ListenerSwitch(reactor, server)
-        switch.down()
-        switch.schedule([(30, "up")])
+        server.down()
+        server.schedule([(30, "up")])
         connectWS(factory)
         reactor.advance(30)
         self.assertEqual(attemptTimes(reactor.attempts), [0, 1, 3, 7, 15, 25])
@@ -958,9 +1077,9 @@ class ComponentTests(SynchronousTestCase):
         )
         joined: list[float] = []
         component.on("join", lambda session, details: joined.append(reactor.seconds()))
-        switch = ListenerSwitch(reactor, reactor.listenTCP(8080, _routerFactory()))
-        switch.down()
-        switch.schedule([(25, "up")])
+        router = reactor.listenTCP(8080, _routerFactory())
+        router.down()
+        router.schedule([(25, "up")])
         done = component.start(reactor)
         self.assertEqual(reactor.attempts, [])
         reactor.advance(25)
