@@ -67,6 +67,13 @@ class _Transport:
         self._keepAlive = False
 
     @property
+    def connection(self) -> Connection:
+        """
+        The in-memory connection this transport is one end of.
+        """
+        return self._connection
+
+    @property
     def protocol(self) -> IProtocol:
         """
         The protocol this end delivers to.  It can be replaced, as on

@@ -564,8 +564,9 @@ class FakeReactor(ReactorCore):
         self._flushing = False
         self._connectionHooks: list[Callable[[Connection], None]] = []
         self._blackholes: set[tuple[str, int | None]] = set()
-        # Scripted servers and clients, checked by useFakeReactor's cleanup.
-        self._scriptedPeers: list[Any] = []
+        # Scripted servers and clients, checked by useFakeReactor's cleanup
+        # (public to the package: the peers add themselves).
+        self.scriptedPeers: list[Any] = []
         self.tcpClients: list[
             tuple[str, int, ClientFactory[Any], float, tuple[str, int] | None]
         ] = []
@@ -763,6 +764,8 @@ class FakeReactor(ReactorCore):
         Scripted servers on different paths of one host and port share it,
         each connection going to the server of its path.
         """
+        # The scripted peers load Autobahn: loaded on first use, downward
+        # (they know the network only through twisted_wsfakes.peers.seam).
         from .peers import ScriptedServer
 
         return ScriptedServer(self, url, *scripts, **options)
@@ -774,6 +777,7 @@ class FakeReactor(ReactorCore):
         Connect a scripted websocket client to ``url``, to drive a server
         under test.  See :class:`ScriptedClient` for ``options``.
         """
+        # Loaded on first use, downward, as in serveWebSocket.
         from .peers import ScriptedClient
 
         return ScriptedClient(self, url, script, **options)
@@ -813,10 +817,25 @@ class FakeReactor(ReactorCore):
         """
         self._connectionHooks.append(hook)
 
-    def _listenAt(self, host: str, port: int, factory: IProtocolFactory) -> Listener:
+    # The seam the scripted peers use (twisted_wsfakes.peers.seam): public
+    # to the package, not part of the documented API.
+
+    def listenAt(self, host: str, port: int, factory: IProtocolFactory) -> Listener:
+        """
+        Listen for ``host`` (an address or a name) on ``port``.
+
+        :raises twisted.internet.error.CannotListenError: if something
+            listens there already.
+        """
         listener = Listener(self, _address(self.addressOf(host), port), factory)
         listener.startListening()
         return listener
+
+    def listenerAt(self, host: str, port: int) -> Listener | None:
+        """
+        What listens for exactly ``host`` on ``port``, if anything.
+        """
+        return self._listeners.get((self.addressOf(host), port))
 
     # Names.
 
@@ -876,7 +895,9 @@ class FakeReactor(ReactorCore):
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
         self.tcpClients.append((host, port, factory, timeout, bindAddress))
-        return self._recorded(self._connect(host, port, factory, timeout, tls=False))
+        return self._recorded(
+            self.connectUnrecorded(host, port, factory, timeout, tls=False)
+        )
 
     def listenSSL(
         self,
@@ -908,7 +929,9 @@ class FakeReactor(ReactorCore):
         self.sslClients.append(
             (host, port, factory, contextFactory, timeout, bindAddress)
         )
-        return self._recorded(self._connect(host, port, factory, timeout, tls=True))
+        return self._recorded(
+            self.connectUnrecorded(host, port, factory, timeout, tls=True)
+        )
 
     # UNIX sockets.
 
@@ -946,9 +969,15 @@ class FakeReactor(ReactorCore):
         connector.connect()
         return self._recorded(connector)
 
-    def _connect(
+    def connectUnrecorded(
         self, host: str, port: int, factory: ClientFactory[P], timeout: float, tls: bool
     ) -> IConnector:
+        """
+        Connect as :meth:`connectTCP` (:meth:`connectSSL` with ``tls``)
+        does, without listing the call in ``tcpClients`` and ``connectors``,
+        which hold the calls of the code under test: public to the package,
+        for the scripted clients.
+        """
         connector = _Connector(self, host, port, factory, timeout, tls)
         connector.connect()
         return connector

@@ -86,7 +86,7 @@ def useFakeReactor(
 
     def checkScripts() -> None:
         problems = []
-        for peer in reactor._scriptedPeers:
+        for peer in reactor.scriptedPeers:
             try:
                 peer.assertDone()
             except ScriptMismatch as e:
@@ -97,7 +97,7 @@ def useFakeReactor(
     def checkLeftovers() -> None:
         # Deliver what the test's own cleanups started (a close, say) first,
         # and let stalled scripts hear how their connections ended.
-        for peer in reactor._scriptedPeers:
+        for peer in reactor.scriptedPeers:
             peer.releaseStalled()
         reactor.flush()
         problems = []

@@ -71,8 +71,8 @@ class RoutingTests(SynchronousTestCase):
         for peer in [a, b, *clients]:
             peer.assertDone()
         self.assertEqual((len(a.connections), len(b.connections)), (1, 1))
-        self.assertEqual(len(reactor._listeners), 1)
-        self.assertTrue(verifyObject(IProtocolFactory, a._router))
+        self.assertIs(a.listener, b.listener)
+        self.assertTrue(verifyObject(IProtocolFactory, a.listener.factory))
         self.assertEqual(
             [c.transcript.events[0].path for c in reactor.connections],  # type: ignore[attr-defined]
             ["/b", "/a"],

@@ -8,6 +8,8 @@ the fake network: it is the protocol factory of one in-memory listener,
 reads the request line of each new connection, and hands the connection to
 the server of its path (by replacing the transport's protocol, as
 twisted.web does).  A path no server serves is answered ``404 Not Found``.
+
+It imports errors and the network seam (`twisted_wsfakes.peers.seam`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import Protocol
 from zope.interface import implementer
 
-from .errors import CannotServe
-from .network import FakeReactor, Listener
+from ..errors import CannotServe
+from .seam import Listening, PeerNetwork
 
 #: A request line longer than this is not one a websocket client sends.
 _MAX_REQUEST_LINE = 8 * 1024
@@ -74,15 +76,15 @@ class PathRouter:
     :ivar unrouted: the request targets answered 404, in order.
     """
 
-    def __init__(self, reactor: FakeReactor, host: str, port: int) -> None:
+    def __init__(self, reactor: PeerNetwork, host: str, port: int) -> None:
         self.servers: dict[str, PathServer] = {}
         self.unrouted: list[str] = []
         self.host = host
         self.key = (reactor.addressOf(host), port)
         try:
-            self.listener: Listener = reactor._listenAt(host, port, self)
+            self.listener: Listening = reactor.listenAt(host, port, self)
         except error.CannotListenError as e:
-            holder = reactor._listeners[self.key]
+            holder = reactor.listenerAt(host, port)
             raise CannotServe(
                 host,
                 port,
@@ -127,6 +129,19 @@ class PathRouter:
 
     def _served(self) -> str:
         return ", ".join(sorted(self.servers))
+
+    @classmethod
+    def on(cls, reactor: PeerNetwork, host: str, port: int) -> PathRouter:
+        """
+        The router of the scripted servers on ``host`` and ``port``, made
+        (and listening) if there is none yet.
+
+        :raises CannotServe: if something else listens there.
+        """
+        listener = reactor.listenerAt(host, port)
+        if listener is not None and isinstance(listener.factory, PathRouter):
+            return listener.factory
+        return cls(reactor, host, port)
 
     def __repr__(self) -> str:
         host, port = self.key
