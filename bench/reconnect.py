@@ -63,7 +63,7 @@ from twisted_wsfakes import (
     Script,
     ScriptedServer,
     assertFollowsPolicy,
-    drop,
+    closeTCP,
     sendJSON,
     wait,
 )
@@ -164,7 +164,7 @@ def runCycles(cycles: int) -> list[_Timing]:
     policy = _policy()
     # wait(0) lets the message reach the client before the drop, which
     # discards bytes still in flight, as a real network would.
-    client = _Client(Script(sendJSON(TICK), wait(0), drop()), policy)
+    client = _Client(Script(sendJSON(TICK), wait(0), closeTCP()), policy)
     reactor = client.reactor
     reactor.advance(0)  # the first connection, not timed
     waitFor = policy(1)  # every cycle follows one connected attempt

@@ -86,14 +86,14 @@ def measureOutage(hours: float) -> dict[str, Any]:
     from twisted.application.internet import ClientService
     from twisted.internet.endpoints import clientFromString
 
-    from twisted_wsfakes import FakeReactor, Script, drop
+    from twisted_wsfakes import FakeReactor, Script, closeTCP
     from twisted_wsfakes.websocket import bindTxaio
 
     before = _peakRSS()
     start = time.perf_counter()
     reactor = FakeReactor()
     restore = bindTxaio(reactor)
-    reactor.serveWebSocket(URL, Script(drop()))
+    reactor.serveWebSocket(URL, Script(closeTCP()))
     factory = WebSocketClientFactory(URL, reactor=reactor)
     factory.protocol = WebSocketClientProtocol
     service = ClientService(

@@ -28,9 +28,9 @@ from twisted_wsfakes import (
     expectClose,
     expectHandshake,
     expectJSON,
+    goSilent,
     sendJSON,
     sendText,
-    stall,
     strict,
 )
 
@@ -212,7 +212,7 @@ class MarketFeedTests(WebSocketTestCase):
         """
         server = self.reactor.serveWebSocket(
             URL,
-            Script(*SUBSCRIBE, stall()),
+            Script(*SUBSCRIBE, goSilent()),
             Script(*SUBSCRIBE, sendJSON(ticker("ETH-USD", 3001.25))),
         )
         self.startFeed(pingInterval=15, pingTimeout=5)

@@ -60,6 +60,7 @@ from .script import (
     Message,
     Script,
     close,
+    closeTCP,
     drop,
     expectBinary,
     expectClose,
@@ -67,6 +68,7 @@ from .script import (
     expectJSON,
     expectMessage,
     expectText,
+    goSilent,
     inAnyOrder,
     ping,
     reject,
@@ -80,7 +82,7 @@ from .script import (
 )
 from .testcase import WebSocketTestCase, useFakeReactor
 from .threads import FakeThreadPool
-from .transcript import IncompleteLine, Transcript
+from .transcript import IncompleteLine, Side, Transcript
 from .transcriptfile import TranscriptWriter
 from .wire import Handshake
 
@@ -182,6 +184,7 @@ __all__ = [
     "ScriptServer",
     "ScriptedClient",
     "ScriptedServer",
+    "Side",
     "Transcript",
     "TranscriptError",
     "TranscriptExists",
@@ -196,6 +199,7 @@ __all__ = [
     "assertRetryDelays",
     "attemptTimes",
     "close",
+    "closeTCP",
     "describeAttempts",
     "drop",
     "exactly",
@@ -206,6 +210,7 @@ __all__ = [
     "expectMessage",
     "expectText",
     "failureResultOf",
+    "goSilent",
     "inAnyOrder",
     "outage",
     "ping",

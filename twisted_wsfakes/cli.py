@@ -28,7 +28,7 @@ from .realnet.proxy import proxy
 from .realnet.record import record
 from .realnet.serve import serveScript
 from .script import Script
-from .transcript import Event, Sender, Transcript
+from .transcript import Event, Side, Transcript
 
 PROGRAM = "twisted-wsfakes"
 USER_ERROR = 2
@@ -230,7 +230,7 @@ class _Progress:
         self.stream = stream
         self.start = time.monotonic()
 
-    def event(self, event: Event, traffic: Mapping[Sender, Traffic]) -> None:
+    def event(self, event: Event, traffic: Mapping[Side, Traffic]) -> None:
         sent, got = traffic["client"], traffic["server"]
         self.stream.write(
             f"\r{time.monotonic() - self.start:6.1f}s  "

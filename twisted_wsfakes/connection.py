@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from enum import Enum
 from itertools import cycle
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, cast
 
 from twisted.internet import error
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
@@ -29,12 +29,9 @@ from twisted.python.failure import Failure
 from zope.interface import implementer, implementer_only
 
 from .errors import ProtocolReleased, UnsupportedByFake
+from .transcript import Side, Transcript
 from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 
-if TYPE_CHECKING:
-    from .transcript import Transcript
-
-Side = Literal["client", "server"]
 Address = IPv4Address | IPv6Address | UNIXAddress
 
 _log = Logger()

@@ -59,14 +59,15 @@ from twisted.internet.defer import Deferred
 from .matchers import Difference, renderJSON
 from .printable import printable
 from .script import (
-    Close,
-    Drop,
+    CloseStep,
+    CloseTCP,
     ExpectBinary,
     ExpectClose,
     ExpectHandshake,
     ExpectJSON,
     ExpectMessage,
     ExpectText,
+    GoSilent,
     Groupable,
     InAnyOrder,
     Message,
@@ -78,7 +79,6 @@ from .script import (
     SendBinary,
     SendJSON,
     SendText,
-    Stall,
     Wait,
 )
 
@@ -515,7 +515,7 @@ class ScriptRun:
             last = self.positions[-1] if self.positions else None
             if (
                 last is not None
-                and isinstance(last.step, Close)
+                and isinstance(last.step, CloseStep)
                 and not ending.wasClean
             ):
                 problem = f"no close frame answered ours: {ending.description}"
@@ -592,20 +592,20 @@ class ScriptRun:
                 self.state = RunState.PINGING
                 actions.append(SendPing(payload))
                 return False
-            case Close(code=code, reason=reason):
+            case CloseStep(code=code, reason=reason):
                 # Then wait for the other side's close frame: an
                 # expectClose after it checks it, else any will do; losing
                 # the connection instead is a mismatch.  A drop after it
                 # drops at once.
                 actions.append(SendClose(code, reason))
                 self.state = RunState.CLOSING
-            case Drop():
+            case CloseTCP():
                 # What was sent still arrives, then the TCP connection ends
                 # with no closing handshake; the script is done.
                 self.cursor += 1
                 actions.append(HangUp())
                 return False
-            case Stall():
+            case GoSilent():
                 # Nothing more is read: no message, ping or close frame is
                 # answered, and the connection stays open until the other
                 # side drops it.  The script is done.

@@ -121,7 +121,7 @@ class ScriptError(WsFakesError, ValueError):
     """
     A script is written wrong: a step got a bad argument (a close code that
     may not be sent, a negative wait, ``bytes`` given to ``sendText``), steps
-    are in an order that cannot happen (anything after ``drop()``, a
+    are in an order that cannot happen (anything after ``closeTCP()``, a
     ``reject()`` that is not first), or the script does not suit its role
     (``reject()`` in a client's script).  The message names the step and what
     was wrong.

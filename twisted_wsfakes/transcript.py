@@ -40,7 +40,11 @@ import attrs
 
 from .printable import escapeChar, printable
 
-Sender: TypeAlias = Literal["client", "server"]
+Side: TypeAlias = Literal["client", "server"]
+"""
+One end of a websocket conversation: the side that sent an event, the side
+a scripted peer plays, one end of a `Connection`.
+"""
 EndHow: TypeAlias = Literal["closed", "aborted", "dropped"]
 EventKind: TypeAlias = Literal[
     "request",
@@ -56,7 +60,7 @@ EventKind: TypeAlias = Literal[
     "data",
 ]
 
-_SENDERS: tuple[Sender, ...] = get_args(Sender)
+_SENDERS: tuple[Side, ...] = get_args(Side)
 _ENDS: tuple[EndHow, ...] = get_args(EndHow)
 _KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
@@ -151,7 +155,7 @@ class Event:
     __slots__ = ()
 
     time: float
-    sender: Sender | None
+    sender: Side | None
     _kind: ClassVar[EventKind]
 
     @property
@@ -188,7 +192,7 @@ class Request(Event):
     _kind: ClassVar[EventKind] = "request"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     method: str = attrs.field(validator=_checkString)
     path: str = attrs.field(validator=_checkString)
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
@@ -221,7 +225,7 @@ class Response(Event):
     _kind: ClassVar[EventKind] = "response"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     status: int = attrs.field()
 
     @status.validator
@@ -271,7 +275,7 @@ class TextMessage(Event):
     _kind: ClassVar[EventKind] = "text"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     data: str | bytes = attrs.field(validator=_checkText)
     compressed: bool = attrs.field(default=False)
 
@@ -296,7 +300,7 @@ class BinaryMessage(Event):
     _kind: ClassVar[EventKind] = "binary"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     data: bytes = attrs.field(validator=_checkBytes)
     compressed: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
@@ -314,7 +318,7 @@ class Ping(Event):
     _kind: ClassVar[EventKind] = "ping"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     data: bytes = attrs.field(default=b"", validator=_checkBytes)
 
 
@@ -329,7 +333,7 @@ class Pong(Event):
     _kind: ClassVar[EventKind] = "pong"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     data: bytes = attrs.field(default=b"", validator=_checkBytes)
 
 
@@ -347,7 +351,7 @@ class Close(Event):
     _kind: ClassVar[EventKind] = "close"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     code: int | None = attrs.field(default=None)
     reason: str | bytes = attrs.field(default="")
 
@@ -379,9 +383,7 @@ class ConnectionEnd(Event):
     """
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender | None = attrs.field(
-        validator=attrs.validators.optional(_checkSender)
-    )
+    sender: Side | None = attrs.field(validator=attrs.validators.optional(_checkSender))
     how: EndHow = attrs.field()
 
     @how.validator
@@ -413,7 +415,7 @@ class RawData(Event):
     _kind: ClassVar[EventKind] = "data"
 
     time: float = attrs.field(converter=_toTime)
-    sender: Sender = attrs.field(validator=_checkSender)
+    sender: Side = attrs.field(validator=_checkSender)
     data: bytes = attrs.field(validator=_checkBytes)
 
 
@@ -523,7 +525,7 @@ class Transcript:
     def __str__(self) -> str:
         return self.render()
 
-    def messages(self, sender: Sender | None = None) -> tuple[str | bytes, ...]:
+    def messages(self, sender: Side | None = None) -> tuple[str | bytes, ...]:
         """
         Return the payloads of the text and binary messages, in order.
 

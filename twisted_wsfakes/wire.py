@@ -61,7 +61,7 @@ from .transcript import (
     RawData,
     Request,
     Response,
-    Sender,
+    Side,
     TextMessage,
     Transcript,
     _commaList,
@@ -81,7 +81,7 @@ class WireData:
     """
 
     time: float
-    sender: Sender
+    sender: Side
     data: bytes
 
 
@@ -99,7 +99,7 @@ class WireEnd:
 
     time: float
     how: EndHow
-    by: Sender | None
+    by: Side | None
 
 
 # -- From the wire log to events.
@@ -133,8 +133,8 @@ class _Direction:
     What one side's byte stream has said so far, and what is still pending.
     """
 
-    def __init__(self, sender: Sender) -> None:
-        self.sender: Sender = sender
+    def __init__(self, sender: Side) -> None:
+        self.sender: Side = sender
         self.state: _State = "head"
         # Bytes received and not yet made into events.
         self.buffer = bytearray()
@@ -218,7 +218,7 @@ class WireParser:
         # Raw bytes from one side at one time are gathered here and become a
         # single event when something else happens.
         self._rawTime = 0.0
-        self._rawSender: Sender = "client"
+        self._rawSender: Side = "client"
         self._raw: list[bytes] = []
 
     def feed(self, record: WireData | WireEnd) -> None:
@@ -249,7 +249,7 @@ class WireParser:
         self._flushRaw()
         self.events.append(event)
 
-    def _emitRaw(self, time: float, sender: Sender, data: bytes) -> None:
+    def _emitRaw(self, time: float, sender: Side, data: bytes) -> None:
         if self._raw and (self._rawTime, self._rawSender) != (time, sender):
             self._flushRaw()
         self._rawTime, self._rawSender = time, sender

@@ -76,7 +76,7 @@ class RunOwner(Typed):
 
     def noteStalled(self, transport: Any) -> None:
         """
-        Remember a transport a ``stall`` step paused.
+        Remember a transport a ``goSilent`` step paused.
         """
 
 

@@ -10,7 +10,7 @@ errors; nothing that talks to Autobahn or the network.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from typing import Protocol as Typed
 
 from ..engine import Mismatch, ScriptRun
@@ -18,9 +18,7 @@ from ..errors import ScriptMismatch
 from ..matchers import describe
 from ..printable import printable
 from ..script import ScriptPosition
-from ..transcript import BinaryMessage, TextMessage, Transcript
-
-Role = Literal["server", "client"]
+from ..transcript import BinaryMessage, Side, TextMessage, Transcript
 
 
 class Transcribed(Typed):
@@ -54,7 +52,7 @@ class PlayedConnection:
         number: int,
         run: ScriptRun,
         connection: Transcribed,
-        otherSide: Role,
+        otherSide: Side,
     ) -> None:
         self.url = url
         self.number = number
@@ -148,7 +146,7 @@ def _describeStep(step: Any) -> str:
     return repr(step)
 
 
-def _indexOfMessage(transcript: Transcript, sender: Role, sequence: int) -> int | None:
+def _indexOfMessage(transcript: Transcript, sender: Side, sequence: int) -> int | None:
     """
     Find the ``sequence``-th message (1-based) ``sender`` sent.
     """

@@ -21,8 +21,9 @@ from ..connection import Connection
 from ..engine import OnMismatch, ScriptRun
 from ..errors import ScriptMismatch
 from ..script import Script
+from ..transcript import Side
 from .adapters import ClientFactory, ServerFactory
-from .report import PlayedConnection, Role, Transcribed
+from .report import PlayedConnection, Transcribed
 from .routing import PathRouter
 from .seam import PeerNetwork
 
@@ -41,7 +42,7 @@ class _ScriptedPeer(Generic[ConnectionT]):
     What scripted servers and clients share: runs, reports, cleanup.
     """
 
-    otherSide: Role
+    otherSide: Side
 
     def __init__(self, reactor: IReactorTime, url: str, onMismatch: OnMismatch) -> None:
         if onMismatch not in ("close", "drop"):
@@ -54,7 +55,7 @@ class _ScriptedPeer(Generic[ConnectionT]):
         self.connections: list[ConnectionT] = []
         self._played: list[PlayedConnection] = []
         self._reported: set[tuple[object, ...]] = set()
-        # The transports that stall() steps paused.
+        # The transports that goSilent() steps paused.
         self._stalled: list[Any] = []
 
     @property
@@ -98,7 +99,7 @@ class _ScriptedPeer(Generic[ConnectionT]):
 
     def releaseStalled(self) -> None:
         """
-        Read again on the connections that ``stall()`` steps paused, so
+        Read again on the connections that ``goSilent()`` steps paused, so
         they hear how the other side ended them.
 
         A paused reader hears nothing, not even a close, as on a real
@@ -128,7 +129,7 @@ class _ScriptedPeer(Generic[ConnectionT]):
 
     def noteStalled(self, transport: Any) -> None:
         """
-        Remember a transport a ``stall()`` step paused, for `releaseStalled`.
+        Remember a transport a ``goSilent()`` step paused, for `releaseStalled`.
         """
         self._stalled.append(transport)
 
@@ -170,7 +171,7 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
         Scripts.
     """
 
-    otherSide: Role = "client"
+    otherSide: Side = "client"
 
     def __init__(
         self,
@@ -377,7 +378,7 @@ class ScriptedClient(_ScriptedPeer[Connection]):
     :param headers: extra headers for the opening handshake.
     """
 
-    otherSide: Role = "server"
+    otherSide: Side = "server"
 
     def __init__(
         self,

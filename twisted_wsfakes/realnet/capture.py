@@ -27,7 +27,7 @@ from ..transcript import (
     Event,
     Ping,
     Pong,
-    Sender,
+    Side,
     TextMessage,
     Transcript,
 )
@@ -95,14 +95,14 @@ class Capture:
         redaction: Redaction,
         metadata: Mapping[str, str] | None = None,
         writer: TranscriptWriter | None = None,
-        onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None = None,
+        onEvent: Callable[[Event, Mapping[Side, Traffic]], None] | None = None,
     ) -> None:
         self.clock = clock
         self.redaction = redaction
         self.metadata = {**(metadata or {}), **redaction.metadata}
         self.writer = writer
         self.onEvent = onEvent
-        self.traffic: dict[Sender, Traffic] = {"client": Traffic(), "server": Traffic()}
+        self.traffic: dict[Side, Traffic] = {"client": Traffic(), "server": Traffic()}
         self.events: list[Event] = []
         self.ended = False
         self._start = clock.seconds()
@@ -116,7 +116,7 @@ class Capture:
         """
         return Transcript(self.events, metadata=self.metadata)
 
-    def data(self, sender: Sender, data: bytes) -> None:
+    def data(self, sender: Side, data: bytes) -> None:
         """
         ``sender`` wrote ``data``.
         """
@@ -125,7 +125,7 @@ class Capture:
         self._parser.feed(WireData(self._now(), sender, data))
         self._take()
 
-    def end(self, how: EndHow, by: Sender | None) -> None:
+    def end(self, how: EndHow, by: Side | None) -> None:
         """
         The connection ended (only the first call counts); close the file.
         """
@@ -159,7 +159,7 @@ class Capture:
                 self.onEvent(kept, self.traffic)
 
 
-def endOf(reason: Failure, other: Sender) -> tuple[EndHow, Sender | None]:
+def endOf(reason: Failure, other: Side) -> tuple[EndHow, Side | None]:
     """
     How a connection lost for ``reason`` ended, when this side did not end
     it: closed by the ``other`` side, or dropped.
@@ -185,9 +185,9 @@ class CapturingProtocol(ProtocolWrapper):
     ) -> None:
         super().__init__(factory, wrappedProtocol)
         self.capture = capture
-        self.side: Sender = factory.side
-        self.other: Sender = "client" if factory.side == "server" else "server"
-        self._ending: tuple[EndHow, Sender | None] | None = None
+        self.side: Side = factory.side
+        self.other: Side = "client" if factory.side == "server" else "server"
+        self._ending: tuple[EndHow, Side | None] | None = None
 
     @property
     def transcript(self) -> Transcript:
@@ -236,12 +236,12 @@ class CapturingFactory(WrappingFactory[CapturingProtocol]):
     def __init__(
         self,
         wrappedFactory: Any,
-        side: Sender,
+        side: Side,
         newCapture: Callable[[IAddress | None], Capture],
         onEnd: Callable[[CapturingProtocol], None] | None = None,
     ) -> None:
         super().__init__(wrappedFactory)  # type: ignore[no-untyped-call]
-        self.side: Sender = side
+        self.side: Side = side
         self.newCapture = newCapture
         self.onEnd = onEnd
 

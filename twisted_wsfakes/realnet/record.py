@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from ..errors import RealNetworkError
 from ..printable import printable
-from ..transcript import Event, Response, Sender, Transcript
+from ..transcript import Event, Response, Side, Transcript
 from .addresses import parseURL
 from .capture import (
     Capture,
@@ -142,7 +142,7 @@ def record(
     redactHeaders: Iterable[str] = (),
     redactJSON: Iterable[str] = (),
     redact: bool = True,
-    onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None = None,
+    onEvent: Callable[[Event, Mapping[Side, Traffic]], None] | None = None,
     timeout: float = 10,
 ) -> Deferred[Transcript]:
     """
@@ -239,7 +239,7 @@ def _newCapture(
     metadata: Mapping[str, str],
     output: str | os.PathLike[str] | None,
     overwrite: bool,
-    onEvent: Callable[[Event, Mapping[Sender, Traffic]], None] | None,
+    onEvent: Callable[[Event, Mapping[Side, Traffic]], None] | None,
 ) -> Callable[[IAddress | None], Capture]:
     """
     Open the output now, so a file that exists is refused before connecting.

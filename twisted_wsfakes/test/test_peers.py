@@ -41,13 +41,14 @@ from .. import (
     ScriptMismatch,
     approx,
     close,
-    drop,
+    closeTCP,
     expectBinary,
     expectClose,
     expectHandshake,
     expectJSON,
     expectMessage,
     expectText,
+    goSilent,
     inAnyOrder,
     ping,
     regex,
@@ -57,7 +58,6 @@ from .. import (
     sendBinary,
     sendJSON,
     sendText,
-    stall,
     strict,
     useFakeReactor,
     wait,
@@ -713,7 +713,7 @@ class TimingTests(_PeerTestCase):
 
 class ClosingTests(_PeerTestCase):
     """
-    ``close``, ``expectClose``, ``drop`` and ``stall``, as the client sees
+    ``close``, ``expectClose``, ``closeTCP`` and ``goSilent``, as the client sees
     them.
     """
 
@@ -750,10 +750,10 @@ class ClosingTests(_PeerTestCase):
 
     def test_drop(self) -> None:
         """
-        ``drop()`` closes TCP with no close frame: the client sees an unclean
+        ``closeTCP()`` closes TCP with no close frame: the client sees an unclean
         close with 1006, and the transcript who closed it.
         """
-        server = self.serve(Script(expectText("go"), drop()))
+        server = self.serve(Script(expectText("go"), closeTCP()))
         client = _connect(self.reactor)
         _send(self.reactor, client, "go")
         closed = self.closedOf(client)
@@ -766,11 +766,11 @@ class ClosingTests(_PeerTestCase):
 
     def test_dropDeliversWhatWasSentFirst(self) -> None:
         """
-        ``drop()`` ends TCP after what earlier steps sent has arrived, with
+        ``closeTCP()`` ends TCP after what earlier steps sent has arrived, with
         no websocket closing handshake: the client gets the message, then an
         unclean close.
         """
-        server = self.serve(Script(sendText("last words"), drop()))
+        server = self.serve(Script(sendText("last words"), closeTCP()))
         client = _connect(self.reactor)
         self.assertEqual(_messages(client), ["last words"])
         closed = self.closedOf(client)
@@ -779,10 +779,10 @@ class ClosingTests(_PeerTestCase):
 
     def test_stallAndAutoPing(self) -> None:
         """
-        After ``stall()`` the server answers nothing: the client's auto-ping
+        After ``goSilent()`` the server answers nothing: the client's auto-ping
         goes at 5 s, gets no pong, and the client gives up at 5 + 2 s.
         """
-        server = self.serve(Script(sendText("hi"), stall()))
+        server = self.serve(Script(sendText("hi"), goSilent()))
         client = _connect(self.reactor, autoPingInterval=5, autoPingTimeout=2)
         self.reactor.advance(60)
         self.assertEqual(client.timesOf("sendPing"), [5.0])
@@ -1878,11 +1878,11 @@ _LAST: list[tuple[Step, ...]] = [
     (),
     (close(),),
     (close(4000, "x"), expectClose(1000)),
-    (close(), drop()),
+    (close(), closeTCP()),
     (expectClose(),),
     (expectClose(1000),),
-    (drop(),),
-    (stall(),),
+    (closeTCP(),),
+    (goSilent(),),
 ]
 _scripts = st.one_of(
     st.just(Script(reject(403))),

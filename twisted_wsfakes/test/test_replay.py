@@ -10,7 +10,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from .. import ANY, Script, ScriptError, ScriptMismatch, useFakeReactor
 from ..script import (
     close,
-    drop,
+    closeTCP,
     expectClose,
     expectHandshake,
     expectJSON,
@@ -158,7 +158,7 @@ class FromTranscriptTests(SynchronousTestCase):
 
     def test_serverDrop(self) -> None:
         """
-        The server ending TCP without a close frame becomes drop().
+        The server ending TCP without a close frame becomes closeTCP().
         """
         transcript = Transcript(
             [*_OPEN, ConnectionEnd(9.0, "server", "aborted")],
@@ -166,7 +166,9 @@ class FromTranscriptTests(SynchronousTestCase):
         self.assertEqual(
             Script.fromTranscript(transcript),
             Script(
-                expectHandshake(path="/v1", subprotocol="feed.v1"), wait(9.0), drop()
+                expectHandshake(path="/v1", subprotocol="feed.v1"),
+                wait(9.0),
+                closeTCP(),
             ),
         )
 

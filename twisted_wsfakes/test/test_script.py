@@ -15,17 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
+import twisted_wsfakes
+from twisted_wsfakes import script
 from twisted_wsfakes.errors import NotJSONError, ScriptError, WsFakesError
 from twisted_wsfakes.matchers import ANY, Difference, predicate, regex, strict
 from twisted_wsfakes.script import (
-    Close,
-    Drop,
+    CloseStep,
+    CloseTCP,
     ExpectBinary,
     ExpectClose,
     ExpectHandshake,
     ExpectJSON,
     ExpectMessage,
     ExpectText,
+    GoSilent,
     InAnyOrder,
     Message,
     Ping,
@@ -37,17 +40,17 @@ from twisted_wsfakes.script import (
     SendBinary,
     SendJSON,
     SendText,
-    Stall,
     Step,
     Wait,
     close,
-    drop,
+    closeTCP,
     expectBinary,
     expectClose,
     expectHandshake,
     expectJSON,
     expectMessage,
     expectText,
+    goSilent,
     inAnyOrder,
     ping,
     reject,
@@ -56,7 +59,6 @@ from twisted_wsfakes.script import (
     sendBinary,
     sendJSON,
     sendText,
-    stall,
     wait,
 )
 
@@ -122,8 +124,8 @@ def _everyStep() -> list[Step]:
         ping(b"p"),
         close(1001, "bye"),
         expectClose(1000),
-        drop(),
-        stall(),
+        closeTCP(),
+        goSilent(),
         reject(503, "busy", headers={"Retry-After": "5"}),
         inAnyOrder(expectText("a"), expectText("b")),
         repeat(sendText("x"), wait(1), times=2),
@@ -223,7 +225,7 @@ class StepReprTests(SynchronousTestCase):
 
     def test_timingAndControl(self) -> None:
         """
-        ``wait``, ``ping``, ``close``, ``expectClose``, ``drop`` and ``stall``
+        ``wait``, ``ping``, ``close``, ``expectClose``, ``closeTCP`` and ``goSilent``
         show only the arguments that differ from the defaults.
         """
         self.assertEqual(
@@ -242,8 +244,8 @@ class StepReprTests(SynchronousTestCase):
                     expectClose(4000),
                     expectClose(reason=regex("x")),
                     expectClose(1000, reason="done"),
-                    drop(),
-                    stall(),
+                    closeTCP(),
+                    goSilent(),
                 ]
             ],
             [
@@ -259,8 +261,8 @@ class StepReprTests(SynchronousTestCase):
                 "expectClose(4000)",
                 'expectClose(reason=regex("x"))',
                 'expectClose(1000, reason="done")',
-                "drop()",
-                "stall()",
+                "closeTCP()",
+                "goSilent()",
             ],
         )
 
@@ -318,8 +320,8 @@ class StepReprTests(SynchronousTestCase):
                 "ping",
                 "close",
                 "expectClose",
-                "drop",
-                "stall",
+                "closeTCP",
+                "goSilent",
                 "reject",
                 "inAnyOrder",
                 "repeat",
@@ -346,10 +348,10 @@ class StepReprTests(SynchronousTestCase):
                 Reply,
                 Wait,
                 Ping,
-                Close,
+                CloseStep,
                 ExpectClose,
-                Drop,
-                Stall,
+                CloseTCP,
+                GoSilent,
                 Reject,
                 InAnyOrder,
                 Repeat,
@@ -970,8 +972,8 @@ class GroupTests(SynchronousTestCase):
                 _error(repeat, reject(403), times=2),
                 _error(repeat, sendText("x"), close(), times=2),
                 _error(repeat, expectClose(), times=2),
-                _error(repeat, drop(), times=2),
-                _error(repeat, stall(), times=2),
+                _error(repeat, closeTCP(), times=2),
+                _error(repeat, goSilent(), times=2),
                 _error(repeat, "x", times=2),
             ],
             [
@@ -1000,11 +1002,11 @@ class GroupTests(SynchronousTestCase):
                     "be repeated; put it after the repeat()"
                 ),
                 (
-                    "repeat(): item 1, drop(), ends the connection, so it cannot be "
+                    "repeat(): item 1, closeTCP(), ends the connection, so it cannot be "
                     "repeated; put it after the repeat()"
                 ),
                 (
-                    "repeat(): item 1, stall(), ends the connection, so it cannot be "
+                    "repeat(): item 1, goSilent(), ends the connection, so it cannot be "
                     "repeated; put it after the repeat()"
                 ),
                 "repeat(): item 1 is str 'x', not a step",
@@ -1046,7 +1048,7 @@ class ScriptTests(SynchronousTestCase):
         """
         self.assertEqual(self.script[1:2], Script(expectJSON({"op": "hello"})))
         self.assertIsInstance(self.script[4:], Script)
-        self.assertRaises(ScriptError, lambda: Script(drop(), drop())[1:])
+        self.assertRaises(ScriptError, lambda: Script(closeTCP(), closeTCP())[1:])
 
     def test_empty(self) -> None:
         """
@@ -1168,7 +1170,7 @@ class ScriptOrderTests(SynchronousTestCase):
                 _error(Script, sendText("a"), "x"),
                 _error(Script, [sendText("a")]),
                 _error(Script, Script()),
-                _error(Script, drop),
+                _error(Script, closeTCP),
                 _error(Script, 5),
             ],
             [
@@ -1185,8 +1187,8 @@ class ScriptOrderTests(SynchronousTestCase):
                     "scripts with Script(*first, *second)"
                 ),
                 (
-                    "Script(): step 1 of 1 is the function drop, not a step; did you "
-                    "mean drop()?"
+                    "Script(): step 1 of 1 is the function closeTCP, not a step; did you "
+                    "mean closeTCP()?"
                 ),
                 "Script(): step 1 of 1 is int 5, not a step",
             ],
@@ -1222,23 +1224,23 @@ class ScriptOrderTests(SynchronousTestCase):
 
     def test_nothingAfterTheEnd(self) -> None:
         """
-        Nothing can follow ``drop``, ``stall``, ``reject`` or ``expectClose``.
+        Nothing can follow ``closeTCP``, ``goSilent``, ``reject`` or ``expectClose``.
         """
         self.assertEqual(
             [
-                _error(Script, drop(), sendText("a")),
-                _error(Script, stall(), wait(1)),
+                _error(Script, closeTCP(), sendText("a")),
+                _error(Script, goSilent(), wait(1)),
                 _error(Script, reject(403), sendText("a")),
                 _error(Script, expectClose(), sendText("a")),
-                _error(Script, close(), expectClose(), drop()),
+                _error(Script, close(), expectClose(), closeTCP()),
             ],
             [
                 (
-                    "step 2 of 2 (sendText): nothing can follow step 1, drop(), which "
+                    "step 2 of 2 (sendText): nothing can follow step 1, closeTCP(), which "
                     "ends the connection"
                 ),
                 (
-                    "step 2 of 2 (wait): nothing can follow step 1, stall(), after "
+                    "step 2 of 2 (wait): nothing can follow step 1, goSilent(), after "
                     "which the peer does nothing"
                 ),
                 (
@@ -1250,7 +1252,7 @@ class ScriptOrderTests(SynchronousTestCase):
                     "which ends the connection"
                 ),
                 (
-                    "step 3 of 3 (drop): nothing can follow step 2, expectClose(), "
+                    "step 3 of 3 (closeTCP): nothing can follow step 2, expectClose(), "
                     "which ends the connection"
                 ),
             ],
@@ -1258,7 +1260,7 @@ class ScriptOrderTests(SynchronousTestCase):
 
     def test_afterClose(self) -> None:
         """
-        After ``close`` only ``expectClose`` or ``drop`` can follow.
+        After ``close`` only ``expectClose`` or ``closeTCP`` can follow.
         """
         self.assertEqual(
             [
@@ -1269,17 +1271,17 @@ class ScriptOrderTests(SynchronousTestCase):
                 (
                     "step 2 of 2 (sendText): after step 1, close(), the peer only "
                     "waits for the other side's close frame; only expectClose() or "
-                    "drop() can follow it"
+                    "closeTCP() can follow it"
                 ),
                 (
                     "step 2 of 2 (close): after step 1, close(), the peer only waits "
-                    "for the other side's close frame; only expectClose() or drop() "
+                    "for the other side's close frame; only expectClose() or closeTCP() "
                     "can follow it"
                 ),
             ],
         )
         self.assertEqual(len(Script(close(4000), expectClose(4000))), 2)
-        self.assertEqual(len(Script(close(), drop())), 2)
+        self.assertEqual(len(Script(close(), closeTCP())), 2)
 
     def test_checkRoleClient(self) -> None:
         """
@@ -1323,6 +1325,79 @@ class ScriptOrderTests(SynchronousTestCase):
             _error(Script().checkRole, "peer"),
             'a script runs as "server" or "client", not \'peer\'',
         )
+
+
+class DeprecatedNameTests(SynchronousTestCase):
+    """
+    The step names that were confused with ``Connection`` faults still work,
+    warning with the new name.
+    """
+
+    def assertDeprecated(self, where: Callable[[], None], message: str) -> None:
+        """
+        Assert that one ``DeprecationWarning`` saying ``message`` was
+        raised, pointing at the line in ``where`` that used the old name.
+        """
+        warnings = self.flushWarnings([where])
+        self.assertEqual(
+            [(w["category"], w["message"]) for w in warnings],
+            [(DeprecationWarning, message)],
+        )
+
+    def test_dropIsCloseTCP(self) -> None:
+        """
+        ``drop()`` builds the ``closeTCP()`` step and warns that it is
+        deprecated, naming ``closeTCP()``.
+        """
+        step = script.drop()
+        self.assertEqual(step, closeTCP())
+        self.assertDeprecated(
+            self.test_dropIsCloseTCP, "drop() is deprecated; use closeTCP() instead"
+        )
+
+    def test_stallIsGoSilent(self) -> None:
+        """
+        ``stall()`` builds the ``goSilent()`` step and warns that it is
+        deprecated, naming ``goSilent()``.
+        """
+        step = script.stall()
+        self.assertEqual(step, goSilent())
+        self.assertDeprecated(
+            self.test_stallIsGoSilent, "stall() is deprecated; use goSilent() instead"
+        )
+
+    def test_oldClassNames(self) -> None:
+        """
+        ``Close``, ``Drop`` and ``Stall`` in ``twisted_wsfakes.script`` are
+        ``CloseStep``, ``CloseTCP`` and ``GoSilent``, with a warning naming
+        the new class.
+        """
+        for old, new in [
+            ("Close", CloseStep),
+            ("Drop", CloseTCP),
+            ("Stall", GoSilent),
+        ]:
+            self.assertIs(getattr(script, old), new)
+            self.assertDeprecated(
+                self.test_oldClassNames,
+                f"twisted_wsfakes.script.{old} is deprecated; use "
+                f"twisted_wsfakes.script.{new.__name__} instead",
+            )
+
+    def test_unknownName(self) -> None:
+        """
+        Any other missing name of ``twisted_wsfakes.script`` is an
+        ``AttributeError``, as usual.
+        """
+        self.assertRaises(AttributeError, getattr, script, "Nothing")
+
+    def test_exported(self) -> None:
+        """
+        The deprecated functions are still exported by ``twisted_wsfakes``.
+        """
+        self.assertIn("drop", twisted_wsfakes.__all__)
+        self.assertIn("stall", twisted_wsfakes.__all__)
+        self.assertIs(twisted_wsfakes.drop, script.drop)
 
 
 class MessageTests(SynchronousTestCase):

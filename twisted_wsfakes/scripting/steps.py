@@ -1,0 +1,1057 @@
+"""
+Script steps: frozen attrs values, one class per kind of step, forming the
+closed union `AnyStep` a script engine matches on.  Each expecting step also
+checks what arrives (``check``), returning `Difference` values.
+
+The public functions that build them live in `.builders`.  It may import
+`twisted_wsfakes.errors`, `twisted_wsfakes.matchers`, `.checks`, `.message`
+and `.render`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+
+from ..errors import NotJSONError, ScriptError
+from ..matchers import Difference, Matcher, childPath, matchValue, renderJSON
+from .checks import (
+    MAX_CLOSE_REASON,
+    MAX_CONTROL_PAYLOAD,
+    bytesLike,
+    checkBytes,
+    checkCloseCode,
+    checkHeaderNames,
+    checkHeaderText,
+    checkJSONValue,
+    checkNumber,
+    checkToken,
+    checkUTF8,
+    eqKey,
+    freeze,
+    frozenPattern,
+    toTuple,
+)
+from .message import Message
+from .render import call, callableName, preview, renderOptional, renderText, typeName
+
+
+def _wrongKind(wanted: str, message: Message) -> list[Difference]:
+    got = message.text if message.text is not None else message.data
+    return [
+        Difference(
+            "$",
+            f"a {wanted} message",
+            f"a {message.kind} message",
+            f"expected a {wanted} message, got a {message.kind} one: {preview(got)}",
+        )
+    ]
+
+
+class Step:
+    """
+    Base class of every script step.
+
+    Steps are frozen attrs values: equal when written the same, hashable,
+    and their ``repr`` reads as the call that built them.
+
+    :cvar name: the name of the function that builds this kind of step, as
+        `Script.describeStep` shows it.
+    """
+
+    __slots__ = ()
+    name: ClassVar[str]
+
+
+@attrs.frozen(repr=False)
+class ExpectHandshake(Step):
+    """
+    Check the opening handshake.  Build it with `expectHandshake`.
+
+    What the runner does, as a server peer, in ``onConnect(request)``: call
+    ``checkRequest(request.path, request.params, request.headers,
+    request.protocols)``.  With no differences it accepts the connection,
+    returning ``subprotocol`` (which the client offered) from ``onConnect``;
+    otherwise it records the mismatch and refuses the handshake (raising
+    Autobahn's ``ConnectionDeny(400, ...)``), and the script ends there.
+
+    As a client peer, in ``onConnect(response)``: call
+    ``checkResponse(response.headers, response.protocol)``; on differences it
+    records the mismatch and ends the connection as for any mismatch.
+
+    A server peer whose script has no ``expectHandshake`` accepts every
+    handshake without a subprotocol.
+
+    :ivar path: pattern for the request path, without the query string;
+        ``None`` to not check.  Server peers only.
+    :ivar subprotocol: the subprotocol the client must offer and the server
+        then selects (server peer), or that the server must have selected
+        (client peer); ``None`` to not check and select none.
+    :ivar headers: header name to pattern; names ignore case, a ``None``
+        pattern means the header must be absent, other headers are not
+        checked.
+    :ivar query: query parameter name to pattern: a ``str`` or matcher for a
+        parameter that must appear once, a list of patterns for every value
+        of a repeated one, ``None`` for one that must be absent; others are
+        not checked.  Server peers only.
+    """
+
+    name: ClassVar[str] = "expectHandshake"
+
+    path: object = attrs.field(default=None, eq=eqKey)
+    subprotocol: str | None = None
+    headers: Mapping[str, object] | None = attrs.field(default=None, eq=eqKey)
+    query: Mapping[str, object] | None = attrs.field(default=None, eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        name = self.name
+        if self.path is not None:
+            if not isinstance(self.path, str | Matcher):
+                raise ScriptError(
+                    f"{name}(): path must be a str or a matcher, got "
+                    f"{typeName(self.path)} {self.path!r}"
+                )
+            if isinstance(self.path, str) and (
+                not self.path.startswith("/") or "?" in self.path or "#" in self.path
+            ):
+                raise ScriptError(
+                    f"{name}(): path {self.path!r} must start with '/' and hold "
+                    f"no '?' or '#'; check query parameters with query="
+                )
+        if self.subprotocol is not None:
+            checkToken(name, "subprotocol", self.subprotocol)
+        if self.headers is not None:
+            headers = self._checkMapping("headers")
+            checkHeaderNames(name, "headers", list(headers))
+            for key, pattern in headers.items():
+                if pattern is not None and not isinstance(pattern, str | Matcher):
+                    raise ScriptError(
+                        f"{name}(): headers[{key!r}] must be a str, a matcher or "
+                        f"None, got {typeName(pattern)} {pattern!r}"
+                    )
+            object.__setattr__(self, "headers", headers)
+        if self.query is not None:
+            query = self._checkMapping("query")
+            for key, pattern in query.items():
+                if pattern is not None and not isinstance(
+                    pattern, str | Matcher | list
+                ):
+                    raise ScriptError(
+                        f"{name}(): query[{key!r}] must be a str, a matcher, a "
+                        f"list of them or None, got {typeName(pattern)} "
+                        f"{pattern!r}"
+                    )
+            object.__setattr__(self, "query", query)
+
+    def _checkMapping(self, field: str) -> Any:
+        value = getattr(self, field)
+        if not isinstance(value, Mapping):
+            raise ScriptError(
+                f"{self.name}(): {field} must be a dict, got {typeName(value)} "
+                f"{value!r}"
+            )
+        for key in value:
+            if not isinstance(key, str) or not key:
+                raise ScriptError(
+                    f"{self.name}(): {field} keys must be non-empty strings, got "
+                    f"{key!r}"
+                )
+        return frozenPattern(self.name, dict(value), field)
+
+    def checkRequest(
+        self,
+        path: str,
+        query: Mapping[str, Sequence[str]],
+        headers: Mapping[str, str],
+        subprotocols: Sequence[str],
+    ) -> list[Difference]:
+        """
+        Check a client's opening request (a server peer's view).
+
+        :param path: the request path without the query string.
+        :param query: each query parameter's values, in order.
+        :param headers: the request headers, names in any case.
+        :param subprotocols: the subprotocols the client offered.
+        :returns: the differences, empty when the request matches.
+        """
+        differences: list[Difference] = []
+        if self.path is not None:
+            differences += matchValue(self.path, path, "path")
+        for key, pattern in (self.query or {}).items():
+            where = childPath("query", key)
+            values = list(query.get(key, []))
+            if isinstance(pattern, list):
+                differences += matchValue(pattern, values, where)
+            else:
+                differences += _checkOnce(pattern, values, where, "parameter")
+        differences += self._checkHeaders(headers)
+        offered = list(subprotocols)
+        if self.subprotocol is not None and self.subprotocol not in offered:
+            differences.append(
+                Difference(
+                    "subprotocol",
+                    renderJSON(self.subprotocol),
+                    renderJSON(offered),
+                    f"the client did not offer {renderJSON(self.subprotocol)}; "
+                    f"it offered {renderJSON(offered)}",
+                )
+            )
+        return differences
+
+    def checkResponse(
+        self, headers: Mapping[str, str], subprotocol: str | None
+    ) -> list[Difference]:
+        """
+        Check a server's handshake response (a client peer's view).
+
+        :param headers: the response headers, names in any case.
+        :param subprotocol: the subprotocol the server selected, if any.
+        :returns: the differences, empty when the response matches.
+        """
+        differences = self._checkHeaders(headers)
+        if self.subprotocol is not None and subprotocol != self.subprotocol:
+            differences += matchValue(self.subprotocol, subprotocol, "subprotocol")
+        return differences
+
+    def _checkHeaders(self, headers: Mapping[str, str]) -> list[Difference]:
+        byName = {name.lower(): value for name, value in headers.items()}
+        differences: list[Difference] = []
+        for name, pattern in (self.headers or {}).items():
+            values = [byName[name.lower()]] if name.lower() in byName else []
+            where = childPath("headers", name)
+            differences += _checkOnce(pattern, values, where, "header")
+        return differences
+
+    def __repr__(self) -> str:
+        return call(
+            self.name,
+            path=renderOptional(self.path),
+            subprotocol=renderOptional(self.subprotocol),
+            headers=renderOptional(self.headers),
+            query=renderOptional(self.query),
+        )
+
+
+def _checkOnce(
+    pattern: object, values: list[str], where: str, what: str
+) -> list[Difference]:
+    """
+    Check a header or query parameter that must be absent (``pattern`` is
+    ``None``) or appear exactly once with a matching value.
+    """
+    if pattern is None:
+        if not values:
+            return []
+        return [
+            Difference(
+                where, "absent", renderJSON(values), f"the {what} must be absent"
+            )
+        ]
+    if len(values) != 1:
+        got = renderJSON(values) if values else "missing"
+        why = "missing" if not values else f"appears {len(values)} times"
+        return [Difference(where, renderJSON(pattern), got, why)]
+    return matchValue(pattern, values[0], where)
+
+
+@attrs.frozen(repr=False)
+class ExpectText(Step):
+    """
+    The next message must be a text message matching ``pattern``.  Build it
+    with `expectText`.
+
+    What the runner does: take the next message from the inbox (waiting for
+    one) and call ``check(message)``; differences are a mismatch.
+
+    :ivar pattern: a ``str`` (equal text) or a matcher, applied to the text.
+    """
+
+    name: ClassVar[str] = "expectText"
+
+    pattern: object = attrs.field(eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.pattern, str | Matcher):
+            return
+        if isinstance(self.pattern, bytes | bytearray):
+            hint = "; for a binary message use expectBinary()"
+        elif (
+            isinstance(self.pattern, dict | list | int | float) or self.pattern is None
+        ):
+            hint = "; to match JSON use expectJSON()"
+        else:
+            hint = ""
+        raise ScriptError(
+            f"{self.name}(): the pattern must be a str or a matcher, got "
+            f"{typeName(self.pattern)} {self.pattern!r}{hint}"
+        )
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against this expectation.
+
+        :returns: the differences, empty when ``message`` matches.
+        """
+        if message.text is None:
+            return _wrongKind("text", message)
+        return matchValue(self.pattern, message.text)
+
+    def __repr__(self) -> str:
+        return call(self.name, renderText(self.pattern))
+
+
+@attrs.frozen(repr=False)
+class ExpectBinary(Step):
+    """
+    The next message must be a binary message matching ``pattern``.  Build it
+    with `expectBinary`.
+
+    What the runner does: take the next message from the inbox (waiting for
+    one) and call ``check(message)``; differences are a mismatch.
+
+    :ivar pattern: ``bytes`` (equal payload) or a matcher, applied to the
+        payload.
+    """
+
+    name: ClassVar[str] = "expectBinary"
+
+    pattern: object = attrs.field(eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.pattern, bytearray):
+            object.__setattr__(self, "pattern", bytes(self.pattern))
+        if isinstance(self.pattern, bytes | Matcher):
+            return
+        hint = (
+            "; for a text message use expectText()"
+            if isinstance(self.pattern, str)
+            else ""
+        )
+        raise ScriptError(
+            f"{self.name}(): the pattern must be bytes or a matcher, got "
+            f"{typeName(self.pattern)} {self.pattern!r}{hint}"
+        )
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against this expectation.
+
+        :returns: the differences, empty when ``message`` matches.
+        """
+        if message.kind != "binary":
+            return _wrongKind("binary", message)
+        return matchValue(self.pattern, message.data)
+
+    def __repr__(self) -> str:
+        return call(self.name, renderJSON(self.pattern))
+
+
+@attrs.frozen(repr=False)
+class ExpectJSON(Step):
+    """
+    The next message must be a text message holding JSON that matches
+    ``pattern``.  Build it with `expectJSON`.
+
+    What the runner does: take the next message from the inbox (waiting for
+    one) and call ``check(message)``; differences are a mismatch.  A binary
+    message, or text that is not JSON, gives a difference saying so.
+
+    :ivar pattern: a JSON value with matchers at any depth (dicts and lists
+        frozen); matched with ``matchers.matchValue``.
+    """
+
+    name: ClassVar[str] = "expectJSON"
+
+    pattern: object = attrs.field(eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.pattern, bytes | bytearray):
+            raise ScriptError(
+                f"{self.name}(): the pattern is bytes {self.pattern!r}; JSON is "
+                f"text, for a binary message use expectBinary()"
+            )
+        object.__setattr__(self, "pattern", frozenPattern(self.name, self.pattern))
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against this expectation.
+
+        :returns: the differences, empty when ``message`` matches.
+        """
+        if message.text is None:
+            return _wrongKind("text", message)
+        try:
+            value = message.json()
+        except NotJSONError as e:
+            return [
+                Difference("$", renderJSON(self.pattern), preview(message.text), str(e))
+            ]
+        return matchValue(self.pattern, value)
+
+    def __repr__(self) -> str:
+        return call(self.name, renderJSON(self.pattern))
+
+
+@attrs.frozen(repr=False)
+class ExpectMessage(Step):
+    """
+    The next message, text or binary, must match ``pattern``.  Build it with
+    `expectMessage`; `reply` builds one for a bare matcher.
+
+    What the runner does: take the next message from the inbox (waiting for
+    one) and call ``check(message)``; differences are a mismatch.  The
+    pattern is applied to the decoded JSON of a text message that parses,
+    or else to its text (so ``"1"`` matches the text ``1``), and to the
+    payload of a binary one.
+
+    :ivar pattern: any pattern (frozen).
+    """
+
+    name: ClassVar[str] = "expectMessage"
+
+    pattern: object = attrs.field(eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "pattern", frozenPattern(self.name, self.pattern))
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against this expectation.
+
+        :returns: the differences, empty when ``message`` matches.
+        """
+        if message.text is None:
+            return matchValue(self.pattern, message.data)
+        try:
+            value = message.json()
+        except NotJSONError:
+            return matchValue(self.pattern, message.text)
+        differences = matchValue(self.pattern, value)
+        # Text that happens to be JSON ("1", "true") still matches as text.
+        if differences and not matchValue(self.pattern, message.text):
+            return []
+        return differences
+
+    def __repr__(self) -> str:
+        return call(self.name, renderJSON(self.pattern))
+
+
+Expectation: TypeAlias = ExpectText | ExpectBinary | ExpectJSON | ExpectMessage
+
+
+@attrs.frozen(repr=False)
+class SendText(Step):
+    """
+    Send a text message.  Build it with `sendText`.
+
+    What the runner does: ``sendMessage(step.payload, isBinary=False)`` at
+    once, then go on to the next step.
+
+    :ivar text: the text to send.
+    """
+
+    name: ClassVar[str] = "sendText"
+    isBinary: ClassVar[bool] = False
+
+    text: str
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            hint = (
+                "; for bytes use sendBinary()" if isinstance(self.text, bytes) else ""
+            )
+            raise ScriptError(
+                f"{self.name}(): the text must be a str, got "
+                f"{typeName(self.text)} {self.text!r}{hint}"
+            )
+        checkUTF8(self.name, self.text, "the text")
+
+    @property
+    def payload(self) -> bytes:
+        """
+        The bytes to send: the text in UTF-8.
+        """
+        return self.text.encode("utf-8")
+
+    def __repr__(self) -> str:
+        return call(self.name, renderText(self.text))
+
+
+@attrs.frozen(repr=False)
+class SendBinary(Step):
+    """
+    Send a binary message.  Build it with `sendBinary`.
+
+    What the runner does: ``sendMessage(step.payload, isBinary=True)`` at
+    once, then go on to the next step.
+
+    :ivar data: the payload.
+    """
+
+    name: ClassVar[str] = "sendBinary"
+    isBinary: ClassVar[bool] = True
+
+    data: bytes = attrs.field(converter=bytesLike)
+
+    def __attrs_post_init__(self) -> None:
+        checkBytes(
+            self.name, "the data", self.data, "for text use sendText(), or encode it"
+        )
+
+    @property
+    def payload(self) -> bytes:
+        """
+        The bytes to send: ``data``.
+        """
+        return self.data
+
+    def __repr__(self) -> str:
+        return call(self.name, repr(self.data))
+
+
+@attrs.frozen(repr=False)
+class SendJSON(Step):
+    """
+    Send a value as JSON in a text message.  Build it with `sendJSON`.
+
+    What the runner does: ``sendMessage(step.payload, isBinary=False)`` at
+    once, then go on to the next step.
+
+    :ivar value: the value (dicts and lists frozen).
+    """
+
+    name: ClassVar[str] = "sendJSON"
+    isBinary: ClassVar[bool] = False
+
+    value: object = attrs.field(eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        checkJSONValue(self.name, self.value, "$")
+        object.__setattr__(self, "value", freeze(self.value))
+
+    @property
+    def text(self) -> str:
+        """
+        The JSON text sent: ``json.dumps`` with non-ASCII characters kept.
+        """
+        return json.dumps(self.value, ensure_ascii=False, allow_nan=False)
+
+    @property
+    def payload(self) -> bytes:
+        """
+        The bytes to send: ``text`` in UTF-8.
+        """
+        return self.text.encode("utf-8")
+
+    def __repr__(self) -> str:
+        return call(self.name, renderJSON(self.value))
+
+
+@attrs.frozen(repr=False)
+class Reply(Step):
+    """
+    Take the next message and answer it with what a function returns.  Build
+    it with `reply`.
+
+    What the runner does: take the next message from the inbox (waiting for
+    one) as a `Message` and call ``check(message)``; differences are a
+    mismatch and ``fn`` is not called.  Otherwise call ``fn(message)`` and
+    send ``sendStepFor(result)`` as that step says, or nothing for ``None``.
+    When ``fn`` returns a Deferred (or a coroutine, run with
+    ``Deferred.fromCoroutine``) the script holds here until it fires, then
+    sends what it fired with; messages arriving meanwhile wait in the inbox.
+    An exception from ``fn`` (a ``NotJSONError`` included), a failure of its
+    Deferred, or an exception from ``sendStepFor`` is recorded as this
+    step's failure, with its traceback, and ends the connection as a
+    mismatch does.
+
+    :ivar fn: called with the `Message`.
+    :ivar expect: the ``expect`` argument as given (a step, or a frozen bare
+        pattern), for the repr.
+    :ivar expectation: what the message must match, or ``None`` for any
+        message.
+    """
+
+    name: ClassVar[str] = "reply"
+
+    fn: Callable[[Message], object]
+    expect: object = attrs.field(default=None, eq=False)
+    expectation: Expectation | None = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not callable(self.fn):
+            raise ScriptError(
+                f"{self.name}(): the function must be callable, got "
+                f"{typeName(self.fn)} {self.fn!r}"
+            )
+        expectation = _toExpectation(self.expect)
+        object.__setattr__(self, "expectation", expectation)
+        if expectation is not None and expectation is not self.expect:
+            object.__setattr__(self, "expect", expectation.pattern)
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against ``expectation``.
+
+        :returns: the differences, empty when ``message`` matches or there is
+            nothing to check.
+        """
+        if self.expectation is None:
+            return []
+        return self.expectation.check(message)
+
+    def sendStepFor(self, result: object) -> SendText | SendBinary | SendJSON | None:
+        """
+        Turn what ``fn`` returned into the step that sends it.
+
+        :param result: ``str`` for a text message, ``bytes`` (or
+            ``bytearray``) for a binary one, a ``dict``, ``list``, ``tuple``,
+            number or ``bool`` for JSON text, ``None`` for nothing.
+        :raises ScriptError: if ``result`` is none of these, or holds
+            something JSON cannot carry.
+        """
+        if result is None:
+            return None
+        try:
+            if isinstance(result, str):
+                return SendText(result)
+            if isinstance(result, bytes | bytearray | memoryview):
+                return SendBinary(bytes(result))
+            if isinstance(result, dict | list | tuple | int | float):
+                return SendJSON(result)
+        except ScriptError as e:
+            raise ScriptError(
+                f"{self!r}: the function's result cannot be sent: {e}"
+            ) from e
+        raise ScriptError(
+            f"{self!r}: the function returned {typeName(result)} {result!r}; "
+            f"return str (text), bytes (binary), a dict, list, number or bool "
+            f"(JSON), or None (send nothing)"
+        )
+
+    def __repr__(self) -> str:
+        expect = None if self.expect is None else _renderExpect(self.expect)
+        return call(self.name, callableName(self.fn), expect=expect)
+
+
+def _renderExpect(expect: object) -> str:
+    return repr(expect) if isinstance(expect, Step) else renderJSON(expect)
+
+
+def _toExpectation(expect: object) -> Expectation | None:
+    """
+    Read ``reply``'s ``expect``: a step, or a bare pattern whose type says
+    which step it stands for.
+    """
+    if expect is None or isinstance(
+        expect, ExpectText | ExpectBinary | ExpectJSON | ExpectMessage
+    ):
+        return expect
+    if isinstance(expect, Step):
+        raise ScriptError(
+            f"reply(): expect must be a pattern or an expect step, got {expect!r}"
+        )
+    try:
+        if isinstance(expect, str):
+            return ExpectText(expect)
+        if isinstance(expect, bytes | bytearray):
+            return ExpectBinary(expect)
+        if isinstance(expect, Matcher):
+            return ExpectMessage(expect)
+        return ExpectJSON(expect)
+    except ScriptError as e:
+        raise ScriptError(f"reply(): expect is read as {e}") from e
+
+
+@attrs.frozen(repr=False)
+class Wait(Step):
+    """
+    Let time pass on the fake clock.  Build it with `wait`.
+
+    What the runner does: ``callLater(seconds, ...)`` on the test's clock
+    and start the next step when it fires.  Messages arriving meanwhile go
+    into the inbox for the next expecting step.
+
+    :ivar seconds: how long, ``>= 0``.
+    """
+
+    name: ClassVar[str] = "wait"
+
+    seconds: float
+
+    def __attrs_post_init__(self) -> None:
+        seconds = checkNumber(self.name, "seconds", self.seconds)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ScriptError(
+                f"{self.name}(): seconds must be finite and >= 0, got {seconds!r}"
+            )
+
+    def __repr__(self) -> str:
+        return call(self.name, repr(self.seconds))
+
+
+@attrs.frozen(repr=False)
+class Ping(Step):
+    """
+    Send a ping and wait for its pong.  Build it with `ping`.
+
+    What the runner does: ``sendPing(payload)`` (``None`` when empty), then
+    wait until a pong with an equal payload arrives; the step is consumed
+    then.  Pongs with another payload are ignored (unsolicited pongs are
+    legal heartbeats), messages arriving meanwhile go into the inbox.  A
+    pong that never comes leaves the step unconsumed.
+
+    :ivar payload: the ping's payload, at most 125 bytes.
+    """
+
+    name: ClassVar[str] = "ping"
+
+    payload: bytes = attrs.field(default=b"", converter=bytesLike)
+
+    def __attrs_post_init__(self) -> None:
+        checkBytes(self.name, "the payload", self.payload, "encode text with .encode()")
+        if len(self.payload) > MAX_CONTROL_PAYLOAD:
+            raise ScriptError(
+                f"{self.name}(): the payload is {len(self.payload)} bytes; a ping "
+                f"carries at most {MAX_CONTROL_PAYLOAD}"
+            )
+
+    def __repr__(self) -> str:
+        return call(self.name, *([repr(self.payload)] if self.payload else []))
+
+
+@attrs.frozen(repr=False)
+class CloseStep(Step):
+    """
+    Start the closing handshake.  Build it with `close`.
+
+    What the runner does: send a close frame with ``code`` and ``reason``
+    through Autobahn's ``sendCloseFrame(code, reason.encode("utf-8") or
+    None, isReply=False)`` (its ``sendClose`` refuses 1001-1014), then wait
+    for the other side's close frame: if the next step is `expectClose`,
+    that step checks it; otherwise any close frame will do (an implied
+    ``expectClose()``).  Data messages arriving after our close are
+    ignored; losing the connection instead of a close frame is a mismatch.
+    If the next step is `closeTCP`, do not wait: close TCP at once.
+
+    The codes allowed are RFC 6455's: 1000-1003, 1007-1014 and 3000-4999.
+    Autobahn itself treats a received 1014 as a protocol error, so a peer
+    under test that uses Autobahn answers it by failing the connection.
+
+    :ivar code: the close code, or ``None`` for a close frame without one.
+    :ivar reason: the reason, at most 123 bytes in UTF-8.
+    """
+
+    name: ClassVar[str] = "close"
+
+    code: int | None = 1000
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        checkCloseCode(self.name, self.code, receiving=False)
+        if not isinstance(self.reason, str):
+            raise ScriptError(
+                f"{self.name}(): the reason must be a str, got "
+                f"{typeName(self.reason)} {self.reason!r}"
+            )
+        checkUTF8(self.name, self.reason, "the reason")
+        size = len(self.reason.encode("utf-8"))
+        if size > MAX_CLOSE_REASON:
+            raise ScriptError(
+                f"{self.name}(): the reason is {size} bytes in UTF-8; a close "
+                f"frame carries at most {MAX_CLOSE_REASON}"
+            )
+        if self.code is None and self.reason:
+            raise ScriptError(
+                f"{self.name}(): a close frame without a code cannot carry a "
+                f"reason; give a code"
+            )
+
+    def __repr__(self) -> str:
+        if self.reason:
+            return call(self.name, repr(self.code), renderText(self.reason))
+        if self.code != 1000:
+            return call(self.name, repr(self.code))
+        return call(self.name)
+
+
+@attrs.frozen(repr=False)
+class ExpectClose(Step):
+    """
+    The next thing from the other side must be a close frame.  Build it with
+    `expectClose`.
+
+    What the runner does: wait for the other side's close frame (in
+    ``onClose``, Autobahn's ``remoteCloseCode`` and ``remoteCloseReason``)
+    and call ``check(code, reason)``.  A message in the inbox or arriving
+    first, or the connection lost without a close frame, is a mismatch.
+    Autobahn answers the close frame itself; nothing follows this step.
+
+    :ivar code: the code the frame must carry; ``None`` for any, 1005 for a
+        frame without a code.
+    :ivar reason: a pattern for the reason (``str`` or matcher), or
+        ``None`` for any.
+    """
+
+    name: ClassVar[str] = "expectClose"
+
+    code: int | None = None
+    reason: object = attrs.field(default=None, eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        checkCloseCode(self.name, self.code, receiving=True)
+        if self.reason is not None and not isinstance(self.reason, str | Matcher):
+            raise ScriptError(
+                f"{self.name}(): the reason must be a str, a matcher or None, got "
+                f"{typeName(self.reason)} {self.reason!r}"
+            )
+
+    def check(self, code: int | None, reason: str | None) -> list[Difference]:
+        """
+        Check a received close frame.
+
+        :param code: its code; ``None`` or 1005 when it had none.
+        :param reason: its reason; ``None`` is read as ``""``.
+        :returns: the differences, empty when the frame matches.
+        """
+        differences = []
+        received = 1005 if code is None else code
+        if self.code is not None and received != self.code:
+            differences.append(Difference("code", str(self.code), str(received)))
+        if self.reason is not None:
+            differences += matchValue(self.reason, reason or "", "reason")
+        return differences
+
+    def __repr__(self) -> str:
+        return call(
+            self.name,
+            *([] if self.code is None else [repr(self.code)]),
+            reason=None if self.reason is None else renderText(self.reason),
+        )
+
+
+@attrs.frozen(repr=False)
+class CloseTCP(Step):
+    """
+    Close the TCP connection without a close frame.  Build it with
+    `closeTCP`.
+
+    What the runner does: ``transport.loseConnection()``, so what earlier
+    steps sent still arrives, then the TCP connection ends with no
+    websocket closing handshake; the script is then done.  The other side
+    sees an unclean close (1006).  To lose bytes in flight as well, cut the
+    connection itself with ``Connection.drop()``.
+    """
+
+    name: ClassVar[str] = "closeTCP"
+
+    def __repr__(self) -> str:
+        return call(self.name)
+
+
+@attrs.frozen(repr=False)
+class GoSilent(Step):
+    """
+    Become a dead peer.  Build it with `goSilent`.
+
+    What the runner does: stop delivering bytes to the peer's protocol (its
+    side of the in-memory connection stops reading), so it processes no
+    message, answers no ping and no close frame, and keeps the TCP
+    connection open until the other side drops it or the test ends.  The
+    step is consumed once reached; nothing follows it.
+    """
+
+    name: ClassVar[str] = "goSilent"
+
+    def __repr__(self) -> str:
+        return call(self.name)
+
+
+@attrs.frozen(repr=False)
+class Reject(Step):
+    """
+    Refuse the opening handshake with an HTTP error.  Build it with
+    `reject`.
+
+    What the runner does (server peers only), in ``onConnect`` after any
+    `expectHandshake` passed: answer with this status, reason and headers
+    instead of 101: Autobahn's ``failHandshake(reason, status,
+    list(headers.items()))``, or raising ``ConnectionDeny(status, reason)``
+    from ``onConnect`` when there are no headers (``ConnectionDeny`` carries
+    none).  The connection then closes and the script is done.
+
+    :ivar status: the HTTP status, 300-599.
+    :ivar reason: the reason phrase of the status line.
+    :ivar headers: extra response headers (``Location``, ``Retry-After``,
+        ...), or ``None``.
+    """
+
+    name: ClassVar[str] = "reject"
+
+    status: int
+    reason: str = ""
+    headers: Mapping[str, str] | None = attrs.field(default=None, eq=eqKey)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.status, bool) or not isinstance(self.status, int):
+            raise ScriptError(
+                f"{self.name}(): the status must be an int, got "
+                f"{typeName(self.status)} {self.status!r}"
+            )
+        if not 300 <= self.status <= 599:
+            raise ScriptError(
+                f"{self.name}(): status {self.status} does not refuse a handshake; "
+                f"use a 3xx, 4xx or 5xx status (300-599)"
+            )
+        checkHeaderText(self.name, "the reason", self.reason)
+        if self.headers is not None:
+            if not isinstance(self.headers, Mapping):
+                raise ScriptError(
+                    f"{self.name}(): headers must be a dict, got "
+                    f"{typeName(self.headers)} {self.headers!r}"
+                )
+            checkHeaderNames(self.name, "headers", list(self.headers))
+            for key, value in self.headers.items():
+                checkHeaderText(self.name, f"the header {key}", value)
+            object.__setattr__(self, "headers", freeze(dict(self.headers)))
+
+    def __repr__(self) -> str:
+        reason = [renderText(self.reason)] if self.reason else []
+        return call(
+            self.name, str(self.status), *reason, headers=renderOptional(self.headers)
+        )
+
+
+Groupable: TypeAlias = ExpectText | ExpectBinary | ExpectJSON | ExpectMessage | Reply
+
+
+@attrs.frozen(repr=False)
+class InAnyOrder(Step):
+    """
+    Several expectations met in any order.  Build it with `inAnyOrder`.
+
+    What the runner does: take exactly ``len(expectations)`` messages from
+    the inbox (waiting for each).  Each message goes to the first
+    expectation, in the order written, that is still unmet and whose
+    ``check`` returns no differences; a `Reply` answers it at once.  A
+    message that no unmet expectation accepts is a mismatch, reported
+    with the differences against each unmet one.  The choice is greedy, so
+    put specific expectations before general ones (``ANY`` last).
+
+    :ivar expectations: the expectations, in the order written.
+    """
+
+    name: ClassVar[str] = "inAnyOrder"
+
+    expectations: tuple[Groupable, ...] = attrs.field(converter=toTuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.expectations:
+            raise ScriptError(f"{self.name}(): give at least one expectation")
+        for number, step in enumerate(self.expectations, 1):
+            if isinstance(step, Groupable):
+                continue
+            if isinstance(step, Step):
+                raise ScriptError(
+                    f"{self.name}(): item {number}, {step!r}, is not an "
+                    f"expectation; only expectText, expectBinary, expectJSON, "
+                    f"expectMessage and reply can be grouped"
+                    + (
+                        " (write one group with all of them)"
+                        if isinstance(step, InAnyOrder)
+                        else ""
+                    )
+                )
+            raise ScriptError(
+                f"{self.name}(): item {number} is {typeName(step)} {step!r}, not "
+                f"a step; wrap a pattern in expectJSON() or expectText()"
+            )
+
+    def __repr__(self) -> str:
+        return call(self.name, *map(repr, self.expectations))
+
+
+@attrs.frozen(repr=False)
+class Repeat(Step):
+    """
+    A block of steps played several times.  Build it with `repeat`.
+
+    What the runner does: play ``steps`` in order, ``times`` times over;
+    `Script.walk` unrolls it and says which round each step is in.
+
+    :ivar steps: the block: sends, expectations, replies, waits, pings and
+        groups.
+    :ivar times: how many rounds, at least 1.
+    """
+
+    name: ClassVar[str] = "repeat"
+
+    steps: tuple[Step, ...] = attrs.field(converter=toTuple)
+    times: int
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.times, bool) or not isinstance(self.times, int):
+            raise ScriptError(
+                f"{self.name}(): times must be an int, got "
+                f"{typeName(self.times)} {self.times!r}"
+            )
+        if self.times < 1:
+            raise ScriptError(
+                f"{self.name}(): times must be at least 1, got {self.times}"
+            )
+        if not self.steps:
+            raise ScriptError(f"{self.name}(): give at least one step to repeat")
+        for number, step in enumerate(self.steps, 1):
+            if not isinstance(step, Step):
+                raise ScriptError(
+                    f"{self.name}(): item {number} is {typeName(step)} {step!r}, "
+                    f"not a step"
+                )
+            if isinstance(step, Repeat):
+                raise ScriptError(
+                    f"{self.name}(): item {number} is another repeat(); "
+                    f"repeats do not nest, write the inner steps out"
+                )
+            if isinstance(step, ExpectHandshake | Reject):
+                raise ScriptError(
+                    f"{self.name}(): item {number}, {step!r}, belongs to the "
+                    f"handshake and happens once, at the start"
+                )
+            if isinstance(step, CloseStep | ExpectClose | CloseTCP | GoSilent):
+                raise ScriptError(
+                    f"{self.name}(): item {number}, {step!r}, ends the "
+                    f"connection, so it cannot be repeated; put it after the "
+                    f"repeat()"
+                )
+
+    def __repr__(self) -> str:
+        return call(self.name, *map(repr, self.steps), times=str(self.times))
+
+
+AnyStep: TypeAlias = (
+    ExpectHandshake
+    | Reject
+    | ExpectText
+    | ExpectBinary
+    | ExpectJSON
+    | ExpectMessage
+    | SendText
+    | SendBinary
+    | SendJSON
+    | Reply
+    | InAnyOrder
+    | Repeat
+    | Wait
+    | Ping
+    | CloseStep
+    | ExpectClose
+    | CloseTCP
+    | GoSilent
+)
+"""
+Every kind of step: the closed union a script engine matches on.
+"""
