@@ -313,5 +313,5 @@ class DiscardedBytesTests(SynchronousTestCase):
         self.assertNotIn("text", [event.kind for event in transcript])
         self.assertEqual(
             Script.fromTranscript(transcript),
-            Script(expectHandshake(path="/v1"), drop()),
+            Script(expectHandshake(path="/v1"), closeTCP()),
         )
