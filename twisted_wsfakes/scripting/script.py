@@ -3,32 +3,8 @@ The `Script` container: an immutable, checked sequence of steps, how a
 runner walks it (`Script.walk`, repeats unrolled) and how reports name a
 step (`Script.describeStep`).
 
-How a runner plays a script, in general:
-
-  - It walks `Script.walk`, which unrolls `repeat` into its rounds, one step
-    at a time.  A step is consumed once what it says has been done.
-  - Messages from the other side (``onMessage``) go into an inbox, oldest
-    first, whatever step is current.  An expecting step (`expectText`,
-    `expectBinary`, `expectJSON`, `expectMessage`, `reply`, `inAnyOrder`)
-    takes messages from the inbox, waiting when it is empty.  Steps that send
-    do so at once and do not look at the inbox.  So a message that arrives
-    during a `wait` or a `ping` waits for the next expecting step.
-  - A message that an expectation rejects (its ``check`` returns differences)
-    is a mismatch: the runner records the step's description
-    (`Script.describeStep`), the expectation, the message and the
-    differences, and ends the connection as configured (close code 1011 or a
-    drop).  It never raises inside the reactor.
-  - The other side closing, or the connection being lost, before the
-    script is done leaves the script unfinished, reported with the step it
-    stopped at and the steps still waiting, unless that step is
-    `expectClose` (or the wait for the answer to `close`).  A message left
-    in the inbox, or arriving, after the last step is a mismatch
-    ("unexpected message after the last step").  A peer whose script is
-    done, without a closing step, keeps the connection open and lets the
-    other side close it.
-  - Pings from the other side are answered by Autobahn itself; pongs the
-    script did not ask for are ignored.  Only `wait` takes time on the clock:
-    everything else happens at the clock's current time.
+How a run plays a script is said in `twisted_wsfakes.engine`, next to
+the code that does it.
 
 Numbering: a `repeat` or an `inAnyOrder` is one step of its script, so
 "step 3 of 5" always means the third argument of ``Script(...)``;

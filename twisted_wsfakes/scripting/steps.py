@@ -72,17 +72,6 @@ class ExpectHandshake(Step):
     """
     Check the opening handshake.  Build it with `expectHandshake`.
 
-    What the runner does, as a server peer, in ``onConnect(request)``: call
-    ``checkRequest(request.path, request.params, request.headers,
-    request.protocols)``.  With no differences it accepts the connection,
-    returning ``subprotocol`` (which the client offered) from ``onConnect``;
-    otherwise it records the mismatch and refuses the handshake (raising
-    Autobahn's ``ConnectionDeny(400, ...)``), and the script ends there.
-
-    As a client peer, in ``onConnect(response)``: call
-    ``checkResponse(response.headers, response.protocol)``; on differences it
-    records the mismatch and ends the connection as for any mismatch.
-
     A server peer whose script has no ``expectHandshake`` accepts every
     handshake without a subprotocol.
 
@@ -264,9 +253,6 @@ class ExpectText(Step):
     The next message must be a text message matching ``pattern``.  Build it
     with `expectText`.
 
-    What the runner does: take the next message from the inbox (waiting for
-    one) and call ``check(message)``; differences are a mismatch.
-
     :ivar pattern: a ``str`` (equal text) or a matcher, applied to the text.
     """
 
@@ -309,9 +295,6 @@ class ExpectBinary(Step):
     """
     The next message must be a binary message matching ``pattern``.  Build it
     with `expectBinary`.
-
-    What the runner does: take the next message from the inbox (waiting for
-    one) and call ``check(message)``; differences are a mismatch.
 
     :ivar pattern: ``bytes`` (equal payload) or a matcher, applied to the
         payload.
@@ -356,10 +339,6 @@ class ExpectJSON(Step):
     The next message must be a text message holding JSON that matches
     ``pattern``.  Build it with `expectJSON`.
 
-    What the runner does: take the next message from the inbox (waiting for
-    one) and call ``check(message)``; differences are a mismatch.  A binary
-    message, or text that is not JSON, gives a difference saying so.
-
     :ivar pattern: a JSON value with matchers at any depth (dicts and lists
         frozen); matched with ``matchers.matchValue``.
     """
@@ -402,12 +381,6 @@ class ExpectMessage(Step):
     The next message, text or binary, must match ``pattern``.  Build it with
     `expectMessage`; `reply` builds one for a bare matcher.
 
-    What the runner does: take the next message from the inbox (waiting for
-    one) and call ``check(message)``; differences are a mismatch.  The
-    pattern is applied to the decoded JSON of a text message that parses,
-    or else to its text (so ``"1"`` matches the text ``1``), and to the
-    payload of a binary one.
-
     :ivar pattern: any pattern (frozen).
     """
 
@@ -448,9 +421,6 @@ class SendText(Step):
     """
     Send a text message.  Build it with `sendText`.
 
-    What the runner does: ``sendMessage(step.payload, isBinary=False)`` at
-    once, then go on to the next step.
-
     :ivar text: the text to send.
     """
 
@@ -486,9 +456,6 @@ class SendBinary(Step):
     """
     Send a binary message.  Build it with `sendBinary`.
 
-    What the runner does: ``sendMessage(step.payload, isBinary=True)`` at
-    once, then go on to the next step.
-
     :ivar data: the payload.
     """
 
@@ -517,9 +484,6 @@ class SendBinary(Step):
 class SendJSON(Step):
     """
     Send a value as JSON in a text message.  Build it with `sendJSON`.
-
-    What the runner does: ``sendMessage(step.payload, isBinary=False)`` at
-    once, then go on to the next step.
 
     :ivar value: the value (dicts and lists frozen).
     """
@@ -556,18 +520,6 @@ class Reply(Step):
     """
     Take the next message and answer it with what a function returns.  Build
     it with `reply`.
-
-    What the runner does: take the next message from the inbox (waiting for
-    one) as a `Message` and call ``check(message)``; differences are a
-    mismatch and ``fn`` is not called.  Otherwise call ``fn(message)`` and
-    send ``sendStepFor(result)`` as that step says, or nothing for ``None``.
-    When ``fn`` returns a Deferred (or a coroutine, run with
-    ``Deferred.fromCoroutine``) the script holds here until it fires, then
-    sends what it fired with; messages arriving meanwhile wait in the inbox.
-    An exception from ``fn`` (a ``NotJSONError`` included), a failure of its
-    Deferred, or an exception from ``sendStepFor`` is recorded as this
-    step's failure, with its traceback, and ends the connection as a
-    mismatch does.
 
     :ivar fn: called with the `Message`.
     :ivar expect: the ``expect`` argument as given (a step, or a frozen bare
@@ -672,10 +624,6 @@ class Wait(Step):
     """
     Let time pass on the fake clock.  Build it with `wait`.
 
-    What the runner does: ``callLater(seconds, ...)`` on the test's clock
-    and start the next step when it fires.  Messages arriving meanwhile go
-    into the inbox for the next expecting step.
-
     :ivar seconds: how long, ``>= 0``.
     """
 
@@ -698,12 +646,6 @@ class Wait(Step):
 class Ping(Step):
     """
     Send a ping and wait for its pong.  Build it with `ping`.
-
-    What the runner does: ``sendPing(payload)`` (``None`` when empty), then
-    wait until a pong with an equal payload arrives; the step is consumed
-    then.  Pongs with another payload are ignored (unsolicited pongs are
-    legal heartbeats), messages arriving meanwhile go into the inbox.  A
-    pong that never comes leaves the step unconsumed.
 
     :ivar payload: the ping's payload, at most 125 bytes.
     """
@@ -728,15 +670,6 @@ class Ping(Step):
 class CloseStep(Step):
     """
     Start the closing handshake.  Build it with `close`.
-
-    What the runner does: send a close frame with ``code`` and ``reason``
-    through Autobahn's ``sendCloseFrame(code, reason.encode("utf-8") or
-    None, isReply=False)`` (its ``sendClose`` refuses 1001-1014), then wait
-    for the other side's close frame: if the next step is `expectClose`,
-    that step checks it; otherwise any close frame will do (an implied
-    ``expectClose()``).  Data messages arriving after our close are
-    ignored; losing the connection instead of a close frame is a mismatch.
-    If the next step is `closeTCP`, do not wait: close TCP at once.
 
     The codes allowed are RFC 6455's: 1000-1003, 1007-1014 and 3000-4999.
     Autobahn itself treats a received 1014 as a protocol error, so a peer
@@ -785,12 +718,6 @@ class ExpectClose(Step):
     The next thing from the other side must be a close frame.  Build it with
     `expectClose`.
 
-    What the runner does: wait for the other side's close frame (in
-    ``onClose``, Autobahn's ``remoteCloseCode`` and ``remoteCloseReason``)
-    and call ``check(code, reason)``.  A message in the inbox or arriving
-    first, or the connection lost without a close frame, is a mismatch.
-    Autobahn answers the close frame itself; nothing follows this step.
-
     :ivar code: the code the frame must carry; ``None`` for any, 1005 for a
         frame without a code.
     :ivar reason: a pattern for the reason (``str`` or matcher), or
@@ -837,14 +764,8 @@ class ExpectClose(Step):
 @attrs.frozen(repr=False)
 class CloseTCP(Step):
     """
-    Close the TCP connection without a close frame.  Build it with
-    `closeTCP`.
-
-    What the runner does: ``transport.loseConnection()``, so what earlier
-    steps sent still arrives, then the TCP connection ends with no
-    websocket closing handshake; the script is then done.  The other side
-    sees an unclean close (1006).  To lose bytes in flight as well, cut the
-    connection itself with ``Connection.drop()``.
+    Close the TCP connection without a close frame, after what earlier
+    steps sent has arrived.  Build it with `closeTCP`.
     """
 
     name: ClassVar[str] = "closeTCP"
@@ -856,13 +777,8 @@ class CloseTCP(Step):
 @attrs.frozen(repr=False)
 class GoSilent(Step):
     """
-    Become a dead peer.  Build it with `goSilent`.
-
-    What the runner does: stop delivering bytes to the peer's protocol (its
-    side of the in-memory connection stops reading), so it processes no
-    message, answers no ping and no close frame, and keeps the TCP
-    connection open until the other side drops it or the test ends.  The
-    step is consumed once reached; nothing follows it.
+    Become a dead peer: read nothing, answer nothing, keep the connection
+    open.  Build it with `goSilent`.
     """
 
     name: ClassVar[str] = "goSilent"
@@ -876,13 +792,6 @@ class Reject(Step):
     """
     Refuse the opening handshake with an HTTP error.  Build it with
     `reject`.
-
-    What the runner does (server peers only), in ``onConnect`` after any
-    `expectHandshake` passed: answer with this status, reason and headers
-    instead of 101: Autobahn's ``failHandshake(reason, status,
-    list(headers.items()))``, or raising ``ConnectionDeny(status, reason)``
-    from ``onConnect`` when there are no headers (``ConnectionDeny`` carries
-    none).  The connection then closes and the script is done.
 
     :ivar status: the HTTP status, 300-599.
     :ivar reason: the reason phrase of the status line.
@@ -934,14 +843,6 @@ class InAnyOrder(Step):
     """
     Several expectations met in any order.  Build it with `inAnyOrder`.
 
-    What the runner does: take exactly ``len(expectations)`` messages from
-    the inbox (waiting for each).  Each message goes to the first
-    expectation, in the order written, that is still unmet and whose
-    ``check`` returns no differences; a `Reply` answers it at once.  A
-    message that no unmet expectation accepts is a mismatch, reported
-    with the differences against each unmet one.  The choice is greedy, so
-    put specific expectations before general ones (``ANY`` last).
-
     :ivar expectations: the expectations, in the order written.
     """
 
@@ -979,9 +880,6 @@ class InAnyOrder(Step):
 class Repeat(Step):
     """
     A block of steps played several times.  Build it with `repeat`.
-
-    What the runner does: play ``steps`` in order, ``times`` times over;
-    `Script.walk` unrolls it and says which round each step is in.
 
     :ivar steps: the block: sends, expectations, replies, waits, pings and
         groups.
