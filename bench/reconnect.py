@@ -62,7 +62,6 @@ from twisted_wsfakes import (
     FakeReactor,
     Script,
     ScriptedServer,
-    assertFollowsPolicy,
     closeTCP,
     sendJSON,
     wait,
@@ -177,7 +176,7 @@ def runCycles(cycles: int) -> list[_Timing]:
     assert len(attempts) == cycles + 1, f"{len(attempts)} attempts"
     assert all(a.outcome == "connected" for a in attempts), "an attempt failed"
     assert client.factory.received == cycles + 1, f"{client.factory.received} msgs"
-    assertFollowsPolicy(attempts, policy)
+    attempts.assertFollowsPolicy(policy)
     client.close()
     return timings
 
@@ -205,7 +204,7 @@ def runOutage() -> tuple[_Timing, int]:
     assert outcomes[0] == outcomes[-1] == "connected", outcomes[-1]
     assert set(outcomes[1:-1]) == {"refused"}, set(outcomes[1:-1])
     assert client.factory.received == 2, f"{client.factory.received} messages"
-    assertFollowsPolicy(attempts, policy)
+    attempts.assertFollowsPolicy(policy)
     client.close()
     return timing, len(attempts)
 

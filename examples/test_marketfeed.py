@@ -23,8 +23,6 @@ from examples.marketfeed import (
 from twisted_wsfakes import (
     Script,
     WebSocketTestCase,
-    assertFollowsPolicy,
-    assertRetryDelays,
     expectClose,
     expectHandshake,
     expectJSON,
@@ -161,7 +159,7 @@ class MarketFeedTests(WebSocketTestCase):
         server.assertDone()
         self.assertEqual(self.successResultOf(subscribed), CHANNELS)
         self.assertEqual(self.ticks, [Tick("BTC-USD", Decimal(64000))])
-        assertRetryDelays(self.reactor.attempts, [1.5])
+        self.reactor.attempts.assertDelays([1.5])
 
     def test_unreadableReplyCloses(self) -> None:
         """
@@ -261,11 +259,11 @@ class MarketFeedTests(WebSocketTestCase):
         self.reactor.advance(0.01)
 
         attempts = self.reactor.attempts
-        assertFollowsPolicy(attempts, feed.retryPolicy)
+        attempts.assertFollowsPolicy(feed.retryPolicy)
         # The same, spelled out: the first retry 1.5 s after the drop at 100,
         # then each start to start 1.5 times longer than the last, up to 60.
         self.assertEqual(attempts[1].time, 101.5)
-        assertRetryDelays(attempts[1:], BACKOFF[1:] + [60.0] * 357)
+        attempts[1:].assertDelays(BACKOFF[1:] + [60.0] * 357)
         self.assertEqual(attempts[-1].time, 21749.9951171875)
         self.assertEqual(
             [a.outcome for a in attempts],

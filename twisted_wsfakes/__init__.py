@@ -16,6 +16,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .attempts import (
+    Attempts,
+    ConnectionAttempt,
+    assertFollowsPolicy,
+    assertRetryDelays,
+    attemptTimes,
+    describeAttempts,
+    retryDelays,
+)
 from .clock import Clock
 from .connection import Connection
 from .deferredmock import PENDING, CallState, DeferredCall, DeferredMock, returnOnce
@@ -54,7 +63,7 @@ from .matchers import (
     regex,
     strict,
 )
-from .network import ConnectionAttempt, FakeReactor, Listener
+from .network import FakeReactor, Listener
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Message,
@@ -91,17 +100,7 @@ if TYPE_CHECKING:
     from .realnet.proxy import proxy
     from .realnet.record import record
     from .realnet.serve import ScriptServer, serveScript
-    from .reconnect import (
-        EndpointAttempt,
-        FakeEndpoint,
-        ListenerSwitch,
-        assertFollowsPolicy,
-        assertRetryDelays,
-        attemptTimes,
-        describeAttempts,
-        outage,
-        retryDelays,
-    )
+    from .reconnect import EndpointAttempt, FakeEndpoint, ListenerSwitch, outage
 
 #: Public names whose modules import Autobahn, and the module of each.
 _LAZY = {
@@ -110,12 +109,7 @@ _LAZY = {
     "EndpointAttempt": "reconnect",
     "FakeEndpoint": "reconnect",
     "ListenerSwitch": "reconnect",
-    "assertFollowsPolicy": "reconnect",
-    "assertRetryDelays": "reconnect",
-    "attemptTimes": "reconnect",
-    "describeAttempts": "reconnect",
     "outage": "reconnect",
-    "retryDelays": "reconnect",
     "proxy": "realnet.proxy",
     "record": "realnet.record",
     "ScriptServer": "realnet.serve",
@@ -144,6 +138,7 @@ if not TYPE_CHECKING:
 __all__ = [
     "ANY",
     "PENDING",
+    "Attempts",
     "CallAlreadySettled",
     "CallState",
     "CannotServe",

@@ -38,6 +38,7 @@ from twisted.internet.protocol import ClientFactory, P, Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from .attempts import Attempts, ConnectionAttempt, Outcome
 from .clock import Clock, formatTime
 from .connection import Address, Connection, callLogged
 from .core import ReactorCore
@@ -50,47 +51,11 @@ if TYPE_CHECKING:
 
     from .peers import ScriptedClient, ScriptedServer
     from .script import Script
-    from .wire import Handshake
-
-Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled", "failed"]
 
 #: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
 #: which no real host uses.
 _TEST_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
 _IPV4_WILDCARDS = ("", "0.0.0.0")
-
-
-@attrs.define
-class ConnectionAttempt:
-    """
-    One outgoing connection attempt made through a :class:`FakeReactor`.
-
-    :ivar time: the clock time of the attempt.
-    :ivar host: the host as the caller named it (a name or an address), or
-        the path of a ``connectUNIX``.
-    :ivar port: the port (0 for ``connectUNIX``).
-    :ivar outcome: ``"pending"`` until it resolves, then ``"connected"``,
-        ``"refused"``, ``"timed out"`` (toward a :meth:`~FakeReactor.blackhole`),
-        ``"cancelled"`` or ``"failed"`` (the client factory raised).
-    :ivar tls: whether it was made with ``connectSSL`` (TLS is not simulated).
-    :ivar connection: the :class:`Connection` it made, if it connected.
-    """
-
-    time: float
-    host: str
-    port: int
-    outcome: Outcome = "pending"
-    tls: bool = False
-    connection: Connection | None = attrs.field(default=None, repr=False)
-
-    @property
-    def handshake(self) -> Handshake | None:
-        """
-        How the websocket opening handshake went on the connection this
-        attempt made (see :class:`Handshake`); ``None`` if it made none, or
-        the client sent no HTTP request on it.
-        """
-        return None if self.connection is None else self.connection.handshake
 
 
 class _ReactorClock(Clock):
@@ -167,12 +132,13 @@ class _PendingConnect:
     def failIfNotConnected(self, reason: Exception) -> None:
         if self.attempt.outcome != "pending":
             return
-        self.attempt.outcome = (
-            "timed out" if isinstance(reason, error.TimeoutError) else "cancelled"
-        )
+        failure = Failure(reason)
+        timedOut = isinstance(reason, error.TimeoutError)
+        outcome: Outcome = "timed out" if timedOut else "cancelled"
+        self.attempt.resolve(outcome, failure, self.reactor.seconds())
         if self in self.reactor._pendingConnects:
             self.reactor._pendingConnects.remove(self)
-        self.connector.connectionFailed(Failure(reason))
+        self.connector.connectionFailed(failure)
 
 
 @implementer(IConnector)
@@ -206,7 +172,7 @@ class _Connector(BaseConnector):
     def _makeTransport(self) -> Any:
         pending = _PendingConnect(self._reactor, self)
         self._reactor._pendingConnects.append(pending)
-        self._reactor.attempts.append(pending.attempt)
+        self._reactor.attempts.record(pending.attempt)
         return pending
 
     def getDestination(self) -> IAddress:
@@ -319,6 +285,21 @@ class Listener:
 
     def getHost(self) -> Address:
         return self.address
+
+    @property
+    def reachableAddress(self) -> Address:
+        """
+        The address a client reaches it at: its own, or for a port that
+        listens on every interface, the loopback address.
+        """
+        address = self.address
+        if isinstance(address, UNIXAddress):
+            return address
+        if address.host in _IPV4_WILDCARDS:
+            return _address("127.0.0.1", address.port)
+        if address.host == "::":
+            return _address("::1", address.port)
+        return address
 
     # Faults.
 
@@ -512,7 +493,8 @@ class FakeReactor(ReactorCore):
     ``triggers``, ``hasRun``, ``hasStopped`` and ``hasCrashed``.
 
     :ivar clock: the :class:`Clock` behind ``callLater`` and ``seconds``.
-    :ivar attempts: every :class:`ConnectionAttempt`, in order.
+    :ivar attempts: every :class:`ConnectionAttempt`, in order, as
+        :class:`Attempts` (which reads and asserts their timing).
     :ivar connections: every :class:`Connection` made, in the order opened.
     :ivar flushLimit: how many rounds :meth:`flush` makes before it decides
         the peers will never settle and raises :class:`NeverSettles`.
@@ -541,7 +523,7 @@ class FakeReactor(ReactorCore):
     def __init__(self, flushLimit: int = 10_000) -> None:
         super().__init__()
         self.clock: Clock = _ReactorClock(self)
-        self.attempts: list[ConnectionAttempt] = []
+        self.attempts: Attempts[ConnectionAttempt] = Attempts()
         self.connections: list[Connection] = []
         self.flushLimit = flushLimit
         self.keepClosedProtocols: int | None = 1000
@@ -1012,28 +994,17 @@ class FakeReactor(ReactorCore):
         serverAddress = pending.connector._serverAddress()
         listener = self._listenerFor(serverAddress)
         if listener is None or not listener.admit():
-            pending.attempt.outcome = "refused"
-            pending.connector.connectionFailed(Failure(error.ConnectionRefusedError()))
+            self._fail(pending, "refused", error.ConnectionRefusedError())
             return
-        clientAddress = self._clientAddressFor(serverAddress)
         client = _buildLogged(pending.connector.buildProtocol, serverAddress)
         if isinstance(client, Failure):
             # A real reactor logs this and fails the attempt.
-            pending.attempt.outcome = "failed"
-            pending.connector.connectionFailed(
-                Failure(error.ConnectError(string=str(client.value)))
-            )
+            self._fail(pending, "failed", error.ConnectError(string=str(client.value)))
             return
-        # A listener factory that raises is logged, and the accepted socket
-        # closed: the client sees its connection made, then lost.
-        server = _buildLogged(listener.serverFactory(), clientAddress)
-        if isinstance(server, Failure):
-            server = None
-        connection = self._newConnection(
-            clientAddress,
+        connection = self.newConnection(
             serverAddress,
             client,
-            server,
+            listener.serverFactory(),
             onClientLost=pending.connector.connectionLost,
         )
         pending.attempt.outcome = "connected"
@@ -1041,8 +1012,14 @@ class FakeReactor(ReactorCore):
         # BaseConnector.disconnect() closes the connector's transport.
         transport = connection.clientTransport
         pending.connector.transport = transport  # type: ignore[assignment]
-        listener.accepted.append(connection)
-        self._startConnection(connection)
+        self.startConnection(connection, listener)
+
+    def _fail(
+        self, pending: _PendingConnect, outcome: Outcome, reason: Exception
+    ) -> None:
+        failure = Failure(reason)
+        pending.attempt.resolve(outcome, failure, self.seconds())
+        pending.connector.connectionFailed(failure)
 
     def _clientAddressFor(self, serverAddress: Address) -> Address:
         """
@@ -1054,35 +1031,53 @@ class FakeReactor(ReactorCore):
             return UNIXAddress(None)
         return _address(_clientHostFor(serverAddress), self._ephemeralPort())
 
-    def _newConnection(
+    def newConnection(
         self,
-        clientAddress: Address,
         serverAddress: Address,
         client: IProtocol | None,
-        server: IProtocol | None,
+        buildServer: Callable[[Address], IProtocol | None],
         onClientLost: Callable[[Failure], None],
     ) -> Connection:
         """
-        A Connection between two built protocols, not yet started; a side
-        whose factory built no protocol closes at once, as on a real
-        network.
+        A connection from a new client address to ``serverAddress``, not
+        yet started (see :meth:`startConnection`).  For the code that makes
+        connections (the reactor's connectors, ``FakeEndpoint``), not for
+        tests.
+
+        :param client: the connecting end's protocol; ``None`` (its factory
+            built none) closes that end at once.
+        :param buildServer: builds the other end, given the client's
+            address.  If it raises, the error is logged and the accepted
+            socket closed; if it builds nothing, the server closes at once:
+            either way the client sees its connection made, then lost, as
+            on a real network.
+        :param onClientLost: called with the reason when the client end is
+            lost.
         """
+        clientAddress = self._clientAddressFor(serverAddress)
+        server = _buildLogged(buildServer, clientAddress)
         return Connection(
             self.clock,
             len(self.connections) + 1,
             clientAddress,
             serverAddress,
             _orClosing(client),
-            _orClosing(server),
+            _orClosing(None if isinstance(server, Failure) else server),
             onClientLost=onClientLost,
             onWork=self._wakeConnection,
         )
 
-    def _startConnection(self, connection: Connection) -> None:
+    def startConnection(
+        self, connection: Connection, listener: Listener | None = None
+    ) -> None:
         """
-        List ``connection``, show it to the ``onNewConnection`` hooks, and
-        give both protocols their transports.
+        List ``connection`` (with the connections ``listener`` accepted, if
+        one did), show it to the ``onNewConnection`` hooks, and give both
+        protocols their transports.  For the code that makes connections,
+        not for tests.
         """
+        if listener is not None:
+            listener.accepted.append(connection)
         self.connections.append(connection)
         for hook in list(self._connectionHooks):
             hook(connection)
@@ -1146,6 +1141,16 @@ def _routeKey(address: Address) -> tuple[str, str | int]:
     """
     if isinstance(address, UNIXAddress):
         return ("unix", _path(address))
+    return (address.host, address.port)
+
+
+def hostAndPort(address: Address) -> tuple[str, int]:
+    """
+    The host and port of ``address`` as a :class:`ConnectionAttempt`
+    records them: for a UNIX socket, its path and port 0.
+    """
+    if isinstance(address, UNIXAddress):
+        return (_path(address), 0)
     return (address.host, address.port)
 
 

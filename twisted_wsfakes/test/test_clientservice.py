@@ -29,7 +29,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
 from ..connection import Connection
-from ..reconnect import FakeEndpoint, assertFollowsPolicy, assertRetryDelays
+from ..reconnect import FakeEndpoint
 from ..script import Script, close, sendText, wait
 from ..testcase import useFakeReactor
 from ._autobahn import URL, RecordingClientFactory, clientFactory, serverFactory
@@ -260,7 +260,7 @@ class ClientServiceTests(SynchronousTestCase):
         self.dropConnection()
         self.reactor.advance(self.policy(1))
         self.assertEqual(len(self.endpoint.attempts), 3)
-        assertFollowsPolicy(self.endpoint.attempts, self.policy)
+        self.endpoint.attempts.assertFollowsPolicy(self.policy)
 
     def test_clientConnectionFailed(self) -> None:
         """
@@ -272,7 +272,7 @@ class ClientServiceTests(SynchronousTestCase):
         whenConnected = service.whenConnected()
         self.assertNoResult(whenConnected)
         self.reactor.advance(self.policy(1))
-        assertRetryDelays(self.endpoint.attempts, [self.policy(1)])
+        self.endpoint.attempts.assertDelays([self.policy(1)])
         self.endpoint.attempts[1].succeed()
         self.assertIs(self.successResultOf(whenConnected), self.factory.built[0])
 
@@ -292,7 +292,7 @@ class ClientServiceTests(SynchronousTestCase):
         self.reactor.advance(self.policy(1))
         self.endpoint.attempts[1].succeed()
         self.assertIs(self.successResultOf(whenConnected), self.factory.built[1])
-        assertFollowsPolicy(self.endpoint.attempts, self.policy)
+        self.endpoint.attempts.assertFollowsPolicy(self.policy)
 
     def test_clientConnectionRefused(self) -> None:
         """
@@ -311,7 +311,7 @@ class ClientServiceTests(SynchronousTestCase):
         self.reactor.advance(self.policy(2))
         self.assertEqual(len(self.endpoint.attempts), 3)
         self.assertNoResult(whenConnected)
-        assertFollowsPolicy(self.endpoint.attempts, self.policy)
+        self.endpoint.attempts.assertFollowsPolicy(self.policy)
         service.stopService()
         self.failureResultOf(whenConnected, CancelledError)
 
@@ -387,7 +387,7 @@ class ClientServiceTests(SynchronousTestCase):
             self.successResultOf(service.whenConnected(failAfterFailures=1)),
             protocol,
         )
-        assertRetryDelays(self.endpoint.attempts, [self.policy(1), self.policy(2)])
+        self.endpoint.attempts.assertDelays([self.policy(1), self.policy(2)])
 
     def test_whenConnectedStopService(self) -> None:
         """
@@ -633,7 +633,7 @@ class ClientServiceOverWebSocketTests(SynchronousTestCase):
             [protocol.messages for protocol in factory.built],
             [[(b"first", False)], [(b"second", False)]],
         )
-        assertFollowsPolicy(endpoint.attempts, policy)
+        endpoint.attempts.assertFollowsPolicy(policy)
         service.stopService()
         reactor.flush()
         scripted.assertDone()

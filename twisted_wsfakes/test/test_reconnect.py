@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import FailTest, SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from ..attempts import Attempts, ConnectionAttempt
 from ..connection import Connection
 from ..errors import (
     AttemptAlreadyResolved,
@@ -38,7 +39,7 @@ from ..errors import (
     OutageError,
     RetryMismatch,
 )
-from ..network import ConnectionAttempt, FakeReactor, Listener
+from ..network import FakeReactor, Listener
 from ..reconnect import (
     FakeEndpoint,
     ListenerSwitch,
@@ -100,11 +101,11 @@ class _Nothing(Factory):
         return None
 
 
-def _refused(*times: float) -> list[ConnectionAttempt]:
+def _refused(*times: float) -> Attempts[ConnectionAttempt]:
     """
     Reactor attempts to example.com:80, all refused, at the given times.
     """
-    return [ConnectionAttempt(t, "example.com", 80, "refused") for t in times]
+    return Attempts(ConnectionAttempt(t, "example.com", 80, "refused") for t in times)
 
 
 def _advanceToNextCall(reactor: FakeReactor) -> float:
@@ -262,7 +263,7 @@ class FakeEndpointTests(SynchronousTestCase):
         endpoint.attempts[0].fail()
         self.failureResultOf(connecting, error.ConnectionRefusedError)
         attempt = endpoint.attempts[0]
-        self.assertEqual((attempt.outcome, attempt.endTime), ("failed", 4))
+        self.assertEqual((attempt.outcome, attempt.endTime), ("refused", 4))
         self.assertEqual(self.factory.numPorts, 0)
 
     def test_failWithReason(self) -> None:
@@ -503,37 +504,36 @@ class AttemptAssertionTests(SynchronousTestCase):
         self.assertEqual(connection.lostAt, {"server": 5.0, "client": 20.0})
         # backoffPolicy waits initialDelay * factor after the first loss: 3 s.
         self.assertEqual([a.time for a in reactor.attempts], [0.0, 23.0])
-        assertFollowsPolicy(reactor.attempts, policy)
+        reactor.attempts.assertFollowsPolicy(policy)
         service.stopService()
         reactor.flush()
 
     def test_timesAndDelays(self) -> None:
         """
-        ``attemptTimes`` and ``retryDelays`` give the start times and the
+        ``times`` and ``delays`` give the start times and the
         gaps between them.
         """
         attempts = _refused(0, 1.5, 3.75)
-        self.assertEqual(attemptTimes(attempts), [0, 1.5, 3.75])
-        self.assertEqual(retryDelays(attempts), [1.5, 2.25])
-        self.assertEqual(retryDelays([]), [])
+        self.assertEqual(attempts.times, [0, 1.5, 3.75])
+        self.assertEqual(attempts.delays, [1.5, 2.25])
+        self.assertEqual(Attempts([]).delays, [])
 
-    def test_assertRetryDelaysPasses(self) -> None:
+    def test_assertDelaysPasses(self) -> None:
         """
         Delays that match, within the tolerance, pass.
         """
-        assertRetryDelays(_refused(0, 1.5, 3.75), [1.5, 2.25])
-        assertRetryDelays(_refused(0, 1.5, 3.75), [1.5, 2.2], tolerance=0.1)
-        assertRetryDelays([], [])
+        _refused(0, 1.5, 3.75).assertDelays([1.5, 2.25])
+        _refused(0, 1.5, 3.75).assertDelays([1.5, 2.2], tolerance=0.1)
+        Attempts([]).assertDelays([])
 
-    def test_assertRetryDelaysReport(self) -> None:
+    def test_assertDelaysReport(self) -> None:
         """
         A delay off by more than the tolerance fails with a table of every
         attempt, marking the wrong one.
         """
         failure = self.assertRaises(
             RetryMismatch,
-            assertRetryDelays,
-            _refused(0, 1.5, 3.75, 7.125),
+            _refused(0, 1.5, 3.75, 7.125).assertDelays,
             [1.5, 2.0, 3.375],
         )
         self.assertEqual(
@@ -547,13 +547,11 @@ class AttemptAssertionTests(SynchronousTestCase):
             "  3  7.125  refused example.com:80  3.375  3.375",
         )
 
-    def test_assertRetryDelaysTooFew(self) -> None:
+    def test_assertDelaysTooFew(self) -> None:
         """
         Fewer attempts than expected fails, listing the missing delays.
         """
-        failure = self.assertRaises(
-            RetryMismatch, assertRetryDelays, _refused(0, 1), [1, 2]
-        )
+        failure = self.assertRaises(RetryMismatch, _refused(0, 1).assertDelays, [1, 2])
         self.assertEqual(
             str(failure).splitlines()[1:],
             [
@@ -565,13 +563,11 @@ class AttemptAssertionTests(SynchronousTestCase):
             ],
         )
 
-    def test_assertRetryDelaysTooMany(self) -> None:
+    def test_assertDelaysTooMany(self) -> None:
         """
         More attempts than expected fails, marking the extra ones.
         """
-        failure = self.assertRaises(
-            RetryMismatch, assertRetryDelays, _refused(0, 1, 3), [1]
-        )
+        failure = self.assertRaises(RetryMismatch, _refused(0, 1, 3).assertDelays, [1])
         self.assertIn("expected 1 delay(s), got 2 (from 3 attempt(s))", str(failure))
         self.assertIn(
             "2  3     refused example.com:80  2      -         <- not expected",
@@ -589,8 +585,8 @@ class AttemptAssertionTests(SynchronousTestCase):
         """
         A negative tolerance is refused.
         """
-        self.assertRaises(ValueError, assertRetryDelays, [], [], -1)
-        self.assertRaises(ValueError, assertFollowsPolicy, [], float, -1)
+        self.assertRaises(ValueError, Attempts([]).assertDelays, [], -1)
+        self.assertRaises(ValueError, Attempts([]).assertFollowsPolicy, float, -1)
 
     def test_followsPolicy(self) -> None:
         """
@@ -598,9 +594,9 @@ class AttemptAssertionTests(SynchronousTestCase):
         a wrong one fails naming the policy call it was checked against.
         """
         policy = backoffPolicy(jitter=lambda: 0)
-        assertFollowsPolicy(_refused(0, 1.5, 3.75, 7.125), policy)
+        _refused(0, 1.5, 3.75, 7.125).assertFollowsPolicy(policy)
         failure = self.assertRaises(
-            RetryMismatch, assertFollowsPolicy, _refused(0, 1.5, 3.5), policy
+            RetryMismatch, _refused(0, 1.5, 3.5).assertFollowsPolicy, policy
         )
         self.assertIn(
             "  2  3.5   refused example.com:80  2     policy(2)=2.25  <- off by -0.25",
@@ -628,12 +624,11 @@ class AttemptAssertionTests(SynchronousTestCase):
         connection.drop()
         reactor.flush()
         reactor.advance(policy(1))
-        self.assertEqual(attemptTimes(endpoint.attempts), [0, 1.5, 103])
-        assertFollowsPolicy(endpoint.attempts, policy)
+        self.assertEqual(endpoint.attempts.times, [0, 1.5, 103])
+        endpoint.attempts.assertFollowsPolicy(policy)
         failure = self.assertRaises(
             RetryMismatch,
-            assertFollowsPolicy,
-            endpoint.attempts,
+            endpoint.attempts.assertFollowsPolicy,
             backoffPolicy(jitter=lambda: 1),
         )
         self.assertIn("connected, lost at 101.5", str(failure))
@@ -644,18 +639,62 @@ class AttemptAssertionTests(SynchronousTestCase):
         An attempt whose end is not known, followed by another, cannot be
         checked against a policy, and says so.
         """
-        timedOut = [
-            ConnectionAttempt(0, "example.com", 80, "timed out"),
-            ConnectionAttempt(31, "example.com", 80, "refused"),
-        ]
+        timedOut = Attempts(
+            [
+                ConnectionAttempt(0, "example.com", 80, "timed out"),
+                ConnectionAttempt(31, "example.com", 80, "refused"),
+            ]
+        )
         failure = self.assertRaises(
-            ValueError, assertFollowsPolicy, timedOut, lambda n: 1.0
+            ValueError, timedOut.assertFollowsPolicy, lambda n: 1.0
         )
         self.assertIn("cannot tell when the attempt at 0 (timed out", str(failure))
 
-    def test_describeAttempts(self) -> None:
+    def test_reactorTimeoutEnds(self) -> None:
         """
-        ``describeAttempts`` lists endpoint attempts with time, outcome and
+        A reactor attempt that timed out records when, with its reason, so
+        a policy's wait runs from then.
+        """
+        reactor = useEndingReactor(self)
+        reactor.blackhole("example.com")
+        reactor.connectTCP("example.com", 80, _Counting(), timeout=30)
+        reactor.advance(30)
+        [attempt] = reactor.attempts
+        self.assertEqual((attempt.outcome, attempt.endedAt), ("timed out", 30))
+        assert attempt.reason is not None
+        self.assertTrue(attempt.reason.check(error.TimeoutError))
+
+    def test_failOutcomeFollowsReason(self) -> None:
+        """
+        An endpoint attempt failed with ``TimeoutError`` is ``"timed out"``,
+        and with another error ``"failed"``, naming it in the table.
+        """
+        reactor = useEndingReactor(self)
+        endpoint = FakeEndpoint(reactor)
+        first = endpoint.connect(_Counting())
+        second = endpoint.connect(_Counting())
+        endpoint.attempts[0].fail(error.TimeoutError())
+        endpoint.attempts[1].fail(error.DNSLookupError("nowhere"))
+        self.failureResultOf(first, error.TimeoutError)
+        self.failureResultOf(second, error.DNSLookupError)
+        self.assertEqual(
+            [a.describe() for a in endpoint.attempts],
+            ["timed out", "failed (DNSLookupError)"],
+        )
+
+    def test_sliceIsAttempts(self) -> None:
+        """
+        A slice of ``Attempts`` is ``Attempts``, and ``Attempts`` equal a
+        list of the same attempts.
+        """
+        attempts = _refused(0, 1, 3)
+        self.assertEqual(attempts[1:].delays, [2])
+        self.assertEqual(attempts, list(attempts))
+        self.assertNotEqual(attempts, list(attempts)[1:])
+
+    def test_table(self) -> None:
+        """
+        ``table()`` lists endpoint attempts with time, outcome and
         delay.
         """
         reactor = useEndingReactor(self)
@@ -670,14 +709,14 @@ class AttemptAssertionTests(SynchronousTestCase):
         self.failureResultOf(refused, error.ConnectionRefusedError)
         self.failureResultOf(cancelled, error.ConnectingCancelledError)
         self.assertEqual(
-            describeAttempts(endpoint.attempts),
-            "  #  time  outcome                          delay\n"
-            "  0  0     failed (ConnectionRefusedError)  -\n"
-            "  1  2     connected                        2\n"
-            "  2  2     cancelled                        0",
+            endpoint.attempts.table(),
+            "  #  time  outcome    delay\n"
+            "  0  0     refused    -\n"
+            "  1  2     connected  2\n"
+            "  2  2     cancelled  0",
         )
 
-    def test_describeAttemptsEscapes(self) -> None:
+    def test_tableEscapes(self) -> None:
         """
         A host name holding a newline or an escape sequence (one taken from
         a server's redirect, say) shows escaped, so each attempt stays one
@@ -687,8 +726,43 @@ class AttemptAssertionTests(SynchronousTestCase):
         reactor.connectTCP("evil\n  1  0     connected\x1b[2J", 9000, _Counting())
         reactor.flush()
         self.assertEqual(
-            describeAttempts(reactor.attempts).splitlines()[1:],
+            reactor.attempts.table().splitlines()[1:],
             ["  0  0     refused evil\\n  1  0     connected\\x1b[2J:9000  -"],
+        )
+
+
+class DeprecatedAttemptFunctionTests(SynchronousTestCase):
+    """
+    The function spellings of the ``Attempts`` methods still answer the
+    same, and warn naming the method to use.
+    """
+
+    def test_aliases(self) -> None:
+        """
+        Each old function gives what its method gives, with one
+        ``DeprecationWarning`` naming the method.
+        """
+        attempts = _refused(0, 1.5, 3.75)
+        policy = backoffPolicy(jitter=lambda: 0)
+        self.assertEqual(attemptTimes(list(attempts)), attempts.times)
+        self.assertEqual(retryDelays(attempts), attempts.delays)
+        self.assertEqual(describeAttempts(attempts), attempts.table())
+        assertRetryDelays(attempts, [1.5, 2.25])
+        assertFollowsPolicy(attempts, policy)
+        warnings = self.flushWarnings([self.test_aliases])
+        self.assertRaises(RetryMismatch, assertRetryDelays, attempts, [1])
+        self.assertRaises(RetryMismatch, assertFollowsPolicy, attempts, float)
+        self.flushWarnings()
+        self.assertEqual({w["category"] for w in warnings}, {DeprecationWarning})
+        self.assertEqual(
+            [w["message"].split(": use ")[1] for w in warnings],
+            [
+                "attempts.times",
+                "attempts.delays",
+                "attempts.table()",
+                "attempts.assertDelays(...)",
+                "attempts.assertFollowsPolicy(...)",
+            ],
         )
 
 
@@ -898,7 +972,7 @@ class OutageTests(SynchronousTestCase):
         self.assertEqual(last.time, back)
         self.assertLess(retries[-1].time, 10 + SIX_HOURS)
         self.assertGreater(len(retries), SIX_HOURS / 60)
-        assertFollowsPolicy(reactor.attempts, policy)
+        reactor.attempts.assertFollowsPolicy(policy)
         protocol: Any = self.successResultOf(service.whenConnected())
         self.assertIs(protocol, factory.built[1])
         self.assertEqual(protocol.events[-1], ("open",))
@@ -1000,9 +1074,9 @@ class ReconnectingClientFactoryTests(SynchronousTestCase):
         server.schedule([(30, "up")])
         connectWS(factory)
         reactor.advance(30)
-        self.assertEqual(attemptTimes(reactor.attempts), [0, 1, 3, 7, 15, 25])
+        self.assertEqual(reactor.attempts.times, [0, 1, 3, 7, 15, 25])
         _advanceToNextCall(reactor)
-        assertRetryDelays(reactor.attempts, [1, 2, 4, 8, 10, 10])
+        reactor.attempts.assertDelays([1, 2, 4, 8, 10, 10])
         self.assertEqual(reactor.attempts[-1].outcome, "connected")
         self.assertEqual(factory.built[0].events[-1], ("open",))
         self.assertEqual(factory.delay, factory.initialDelay)
@@ -1084,9 +1158,9 @@ class ComponentTests(SynchronousTestCase):
         self.assertEqual(reactor.attempts, [])
         reactor.advance(25)
         _advanceToNextCall(reactor)
-        assertRetryDelays(reactor.attempts, [3, 6, 10, 10])
-        assertFollowsPolicy(
-            reactor.attempts, backoffPolicy(1.5, 10, 2, jitter=lambda: 0)
+        reactor.attempts.assertDelays([3, 6, 10, 10])
+        reactor.attempts.assertFollowsPolicy(
+            backoffPolicy(1.5, 10, 2, jitter=lambda: 0)
         )
         self.assertEqual(joined, [29])
         stopping = component.stop()
@@ -1106,7 +1180,7 @@ class ComponentTests(SynchronousTestCase):
         self.reactor.advance(0)
         self.reactor.advance(3)
         self.reactor.advance(9)
-        assertRetryDelays(self.reactor.attempts, [3, 9])
+        self.reactor.attempts.assertDelays([3, 9])
         failure = self.failureResultOf(done, RuntimeError)
         self.assertIn("Exhausted all transport connect attempts", str(failure.value))
         self.assertEqual(self.reactor.getDelayedCalls(), [])
@@ -1127,7 +1201,7 @@ class ComponentTests(SynchronousTestCase):
         self.reactor.advance(3)
         endpoint.attempts[1].succeed()
         self.assertEqual(joined, [3])
-        assertRetryDelays(endpoint.attempts, [3])
+        endpoint.attempts.assertDelays([3])
         stopping = component.stop()
         self.reactor.flush()
         self.successResultOf(stopping)
@@ -1150,7 +1224,7 @@ class ComponentTests(SynchronousTestCase):
         endpoint.attempts[0].fail()
         self.reactor.advance(0)
         self.reactor.advance(3)
-        self.assertEqual(attemptTimes(endpoint.attempts), [0, 3])
+        self.assertEqual(endpoint.attempts.times, [0, 3])
         self.assertEqual(endpoint.attempts[1].outcome, "pending")
 
 
@@ -1200,12 +1274,12 @@ class HandshakeInTableTests(SynchronousTestCase):
 
     def test_tableShowsTheHandshake(self) -> None:
         """
-        ``describeAttempts`` shows the refusal, the timeout and the opening
+        ``table()`` shows the refusal, the timeout and the opening
         after each attempt's TCP outcome.
         """
         reactor = self._threeAttempts()
         self.assertEqual(
-            describeAttempts(reactor.attempts),
+            reactor.attempts.table(),
             "  #  time  outcome"
             "                                                            delay\n"
             "  0  0     connected feed.example.com:9000,"
@@ -1218,12 +1292,12 @@ class HandshakeInTableTests(SynchronousTestCase):
 
     def test_mismatchReportShowsTheHandshake(self) -> None:
         """
-        The table in an ``assertRetryDelays`` failure shows the handshakes
+        The table in an ``assertDelays`` failure shows the handshakes
         too.
         """
         reactor = self._threeAttempts()
         failure = self.assertRaises(
-            RetryMismatch, assertRetryDelays, reactor.attempts, [1, 1]
+            RetryMismatch, reactor.attempts.assertDelays, [1, 1]
         )
         self.assertIn(
             "  0  0     connected feed.example.com:9000,"
