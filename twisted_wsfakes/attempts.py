@@ -12,7 +12,6 @@ errors, clock, connection, printable, wire.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Generic, Literal, TypeVar, overload
@@ -22,6 +21,7 @@ from twisted.python.failure import Failure
 
 from .clock import formatTime
 from .connection import Connection
+from .deprecate import warnRenamed
 from .errors import NoSuchAttempt, RetryMismatch
 from .printable import printable
 from .wire import Handshake
@@ -420,19 +420,11 @@ def _checkTolerance(tolerance: float) -> None:
 # The function spellings, deprecated for the Attempts methods.
 
 
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(
-        f"{old} is deprecated: use {new}",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-
-
 def attemptTimes(attempts: Iterable[ConnectionAttempt]) -> list[float]:
     """
     Deprecated: use :attr:`Attempts.times` (``reactor.attempts.times``).
     """
-    _deprecated("attemptTimes(attempts)", "attempts.times")
+    warnRenamed("attemptTimes(attempts)", "attempts.times")
     return Attempts(attempts).times
 
 
@@ -440,7 +432,7 @@ def retryDelays(attempts: Iterable[ConnectionAttempt]) -> list[float]:
     """
     Deprecated: use :attr:`Attempts.delays` (``reactor.attempts.delays``).
     """
-    _deprecated("retryDelays(attempts)", "attempts.delays")
+    warnRenamed("retryDelays(attempts)", "attempts.delays")
     return Attempts(attempts).delays
 
 
@@ -448,7 +440,7 @@ def describeAttempts(attempts: Iterable[ConnectionAttempt]) -> str:
     """
     Deprecated: use :meth:`Attempts.table` (``reactor.attempts.table()``).
     """
-    _deprecated("describeAttempts(attempts)", "attempts.table()")
+    warnRenamed("describeAttempts(attempts)", "attempts.table()")
     return Attempts(attempts).table()
 
 
@@ -461,7 +453,7 @@ def assertRetryDelays(
     Deprecated: use :meth:`Attempts.assertDelays`
     (``reactor.attempts.assertDelays(expected)``).
     """
-    _deprecated("assertRetryDelays(attempts, ...)", "attempts.assertDelays(...)")
+    warnRenamed("assertRetryDelays(attempts, ...)", "attempts.assertDelays(...)")
     Attempts(attempts).assertDelays(expected, tolerance)
 
 
@@ -474,7 +466,7 @@ def assertFollowsPolicy(
     Deprecated: use :meth:`Attempts.assertFollowsPolicy`
     (``reactor.attempts.assertFollowsPolicy(policy)``).
     """
-    _deprecated(
+    warnRenamed(
         "assertFollowsPolicy(attempts, ...)", "attempts.assertFollowsPolicy(...)"
     )
     Attempts(attempts).assertFollowsPolicy(policy, tolerance)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from twisted.internet.interfaces import IListeningPort
 
+from ..deprecate import warnRenamed
 from ..errors import OutageError
 from ..network import FakeReactor, Listener, ListenerState
 from ..peers import ScriptedServer
@@ -45,12 +46,10 @@ class ListenerSwitch:
         *,
         dropConnections: bool = True,
     ) -> None:
-        warnings.warn(
-            "ListenerSwitch is deprecated: call down(), up() and schedule() "
-            "on the Listener itself (the port listenTCP() returned, or "
-            "ScriptedServer.listener)",
-            DeprecationWarning,
-            stacklevel=2,
+        warnRenamed(
+            "ListenerSwitch",
+            "Listener.down(), up() and schedule() on the port listenTCP() "
+            "returned (or ScriptedServer.listener)",
         )
         if isinstance(listener, ScriptedServer):
             listener = listener.listener
@@ -119,12 +118,10 @@ def outage(
     :raises OutageError: if ``end`` is not after ``start``, ``start`` is in
         the past, or the port is down at ``start``.
     """
-    warnings.warn(
-        'outage() is deprecated: call schedule([(start, "down"), (end, "up")]) '
-        "on the Listener (the port listenTCP() returned, or "
-        "ScriptedServer.listener)",
-        DeprecationWarning,
-        stacklevel=2,
+    warnRenamed(
+        "outage()",
+        'Listener.schedule([(start, "down"), (end, "up")]) on the port '
+        "listenTCP() returned (or ScriptedServer.listener)",
     )
     if not end > start:
         raise OutageError(

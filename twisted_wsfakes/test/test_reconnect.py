@@ -755,13 +755,13 @@ class DeprecatedAttemptFunctionTests(SynchronousTestCase):
         self.flushWarnings()
         self.assertEqual({w["category"] for w in warnings}, {DeprecationWarning})
         self.assertEqual(
-            [w["message"].split(": use ")[1] for w in warnings],
+            [w["message"].split("; use ")[1] for w in warnings],
             [
-                "attempts.times",
-                "attempts.delays",
-                "attempts.table()",
-                "attempts.assertDelays(...)",
-                "attempts.assertFollowsPolicy(...)",
+                "attempts.times instead",
+                "attempts.delays instead",
+                "attempts.table() instead",
+                "attempts.assertDelays(...) instead",
+                "attempts.assertFollowsPolicy(...) instead",
             ],
         )
 
@@ -1015,7 +1015,7 @@ class DeprecatedOutageTests(SynchronousTestCase):
         switch = ListenerSwitch(self.reactor, self.server, dropConnections=False)
         [warning] = self.flushWarnings([self.test_listenerSwitch])
         self.assertIs(warning["category"], DeprecationWarning)
-        self.assertIn("call down(), up() and schedule()", warning["message"])
+        self.assertIn("use Listener.down()", warning["message"])
         self.reactor.connectTCP("example.com", 9000, _Counting())
         self.reactor.flush()
         switch.down()
