@@ -1,6 +1,9 @@
 """
 Transcripts in files: JSON Lines, one event a line after a header line.
 
+It imports the events (`twisted_wsfakes.events`) and errors, never
+`Transcript`, whose ``save`` and ``load`` call it.
+
 A file opens with a header line (``format``, ``version`` and the
 transcript's metadata), then holds one event a line, binary payloads in
 base64.  `TranscriptWriter` flushes each line as it is written, so a
@@ -20,7 +23,7 @@ import secrets
 import stat
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import (
     Any,
@@ -28,11 +31,13 @@ from typing import (
     Self,
 )
 
+import attrs
+
 from .errors import IncompleteTranscriptWarning, TranscriptError, TranscriptExists
-from .transcript import (
-    _ENDS,
-    _KINDS,
-    _SENDERS,
+from .events import (
+    ENDS,
+    KINDS,
+    SENDERS,
     BinaryMessage,
     Close,
     ConnectionEnd,
@@ -44,8 +49,7 @@ from .transcript import (
     Request,
     Response,
     TextMessage,
-    Transcript,
-    _toMetadata,
+    toMetadata,
 )
 
 FORMAT = "twisted_wsfakes transcript"
@@ -102,7 +106,7 @@ class TranscriptWriter:
     ) -> None:
         header: dict[str, object] = {"format": FORMAT, "version": VERSION}
         if metadata:
-            header["metadata"] = dict(_toMetadata(metadata))
+            header["metadata"] = dict(toMetadata(metadata))
         self.path = os.fspath(path)
         try:
             # Open for the writer's whole life, not one block: it is the point.
@@ -158,19 +162,35 @@ class TranscriptWriter:
         self._file.flush()
 
 
-def save(transcript: Transcript, path: str) -> None:
+@attrs.frozen
+class FileContents:
     """
-    Write ``transcript`` to ``path`` all at once: to a new file in the same
-    directory, renamed over ``path`` when complete (see `Transcript.save`).
+    What a transcript file holds, as `load` read it.
+
+    :ivar events: the events, in file order.
+    :ivar metadata: the header line's metadata.
+    :ivar incomplete: the last line, if it was cut off.
+    """
+
+    events: tuple[Event, ...]
+    metadata: Mapping[str, str]
+    incomplete: IncompleteLine | None
+
+
+def save(path: str, events: Iterable[Event], metadata: Mapping[str, str]) -> None:
+    """
+    Write ``events`` under a header holding ``metadata`` to ``path`` all at
+    once: to a new file in the same directory, renamed over ``path`` when
+    complete (see `Transcript.save`).
     """
     # Through a symbolic link, replace the file it points to, not the link.
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    writer = TranscriptWriter(temporary, transcript.metadata)
+    writer = TranscriptWriter(temporary, metadata)
     try:
         with writer:
-            for event in transcript.events:
+            for event in events:
                 writer.write(event)
             writer.sync()
         _keepMode(target, temporary)
@@ -338,11 +358,11 @@ class _Line:
 
 def _readEvent(line: _Line, previousTime: float) -> Event:
     kind = line.string("kind")
-    if kind not in _KINDS:
+    if kind not in KINDS:
         line.fail(
             "kind",
             f"unknown event kind {kind!r} (expected one of "
-            f"{', '.join(repr(known) for known in _KINDS)})",
+            f"{', '.join(repr(known) for known in KINDS)})",
         )
     raw = line.get("time", "a number", (int, float))
     try:
@@ -357,10 +377,10 @@ def _readEvent(line: _Line, previousTime: float) -> Event:
             f"time {time!r} is earlier than the previous event's time {previousTime!r}",
         )
     sender = line.get("sender", '"client", "server" or null', (str, type(None)))
-    if sender not in _SENDERS and not (sender is None and kind in _ENDS):
+    if sender not in SENDERS and not (sender is None and kind in ENDS):
         line.fail(
             "sender",
-            f'expected "client" or "server"{" or null" if kind in _ENDS else ""}, '
+            f'expected "client" or "server"{" or null" if kind in ENDS else ""}, '
             f"got {_typeName(sender)}",
         )
     if kind in ("text", "binary") and line.has("compressed"):
@@ -579,7 +599,10 @@ _CUT_HEADER = (
 )
 
 
-def load(path: str) -> Transcript:
+def load(path: str) -> FileContents:
+    """
+    Read the transcript file at ``path`` (see `Transcript.load`).
+    """
     with open(path, "rb") as file:
         content = file.read()
     lines = content.split(b"\n")
@@ -605,4 +628,4 @@ def load(path: str) -> Transcript:
             ),
             stacklevel=3,
         )
-    return Transcript(reader.events, metadata=reader.metadata, incomplete=incomplete)
+    return FileContents(tuple(reader.events), reader.metadata, incomplete)

@@ -49,8 +49,8 @@ from typing import (
 
 import attrs
 
-from .transcript import (
-    _SENDERS,
+from .events import (
+    SENDERS,
     BinaryMessage,
     Close,
     ConnectionEnd,
@@ -63,9 +63,9 @@ from .transcript import (
     Response,
     Side,
     TextMessage,
-    Transcript,
-    _commaList,
+    commaList,
 )
+from .transcript import Transcript
 
 # -- The wire log, as the network layer records it.
 
@@ -212,7 +212,7 @@ class WireParser:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self._directions = {sender: _Direction(sender) for sender in _SENDERS}
+        self._directions = {sender: _Direction(sender) for sender in SENDERS}
         self._status: int | None = None
         self._deflate = False
         # Raw bytes from one side at one time are gathered here and become a
@@ -489,7 +489,7 @@ class WireParser:
 
 
 def _agreesDeflate(response: Response) -> bool:
-    for extension in _commaList(response.header("Sec-WebSocket-Extensions")):
+    for extension in commaList(response.header("Sec-WebSocket-Extensions")):
         if extension.split(";")[0].strip().lower() == "permessage-deflate":
             return True
     return False
@@ -611,5 +611,5 @@ def handshakeFromWire(records: Iterable[WireData | WireEnd]) -> Handshake | None
 
 def _asksUpgrade(request: Request) -> bool:
     return "websocket" in [
-        token.lower() for token in _commaList(request.header("Upgrade"))
+        token.lower() for token in commaList(request.header("Upgrade"))
     ]
