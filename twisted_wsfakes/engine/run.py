@@ -389,7 +389,8 @@ class ScriptRun:
                 return self._playGroup(position, group, actions)
             case ExpectClose() as step:
                 # Waits for the connection to end (see closed); a message
-                # in the inbox first is a mismatch.
+                # in the inbox first is a mismatch.  The protocol answers
+                # the close frame itself; nothing follows this step.
                 if self._inbox:
                     sequence, message = self._inbox.popleft()
                     actions += self._fail(
@@ -422,7 +423,9 @@ class ScriptRun:
                 self.state = RunState.CLOSING
             case CloseTCP():
                 # What was sent still arrives, then the TCP connection ends
-                # with no closing handshake; the script is done.
+                # with no closing handshake (the other side sees 1006); the
+                # script is done.  Connection.drop() is what loses bytes in
+                # flight too.
                 self.cursor += 1
                 actions.append(HangUp())
                 return False
