@@ -237,11 +237,19 @@ class _End:
         self.askProducer = False
 
     @property
+    def decided(self) -> bool:
+        """
+        Whether its end is decided (it closed, aborted, failed, was dropped,
+        or heard its peer's close or reset).
+        """
+        return self.phase in (_Phase.ENDING, _Phase.GONE)
+
+    @property
     def live(self) -> bool:
         """
         Whether its end is still undecided: it may write, and be told.
         """
-        return self.phase in (_Phase.OPEN, _Phase.CLOSING)
+        return not self.decided
 
     @property
     def reading(self) -> bool:
@@ -372,10 +380,11 @@ class Connection:
             )
         return self._protocols[side]
 
-    def _releaseProtocols(self) -> None:
+    def releaseProtocols(self) -> None:
         """
         Let go of both protocols (and so of everything they hold), keeping
-        the log, the transcript, the addresses and ``lostAt``.
+        the log, the transcript, the addresses and ``lostAt``.  For the
+        reactor, not for tests.
         """
         self._protocols = None
 
@@ -462,9 +471,10 @@ class Connection:
 
     # What the reactor calls.
 
-    def _start(self) -> None:
+    def start(self) -> None:
         """
         Give each protocol its transport, server first as an accept would.
+        For the reactor, not for tests.
 
         An error there (a ``connectionMade`` that raises, a "protocol" with
         no ``makeConnection``) is logged, as a real reactor logs it, and has
@@ -494,11 +504,11 @@ class Connection:
         """
         self._onWork(self)
 
-    def _pump(self) -> bool:
+    def pump(self) -> bool:
         """
         Send what was written, complete closes, tell the ends whose end is
         decided, and deliver what can be delivered now; say whether
-        anything happened.
+        anything happened.  For the reactor, not for tests.
 
         A pump that moves nothing leaves nothing for the next one either,
         until an event calls :meth:`_wake`: a write, a close, a resume, a
@@ -523,15 +533,17 @@ class Connection:
             self._release()
         return moved
 
-    def _hasBytesWaiting(self) -> bool:
+    def hasBytesWaiting(self) -> bool:
         """
         Whether either side wrote bytes the other has not yet received.
+        For the reactor, not for tests.
         """
         return any(self._backlog(side) for side in self._ends)
 
-    def _pendingDescription(self) -> str:
+    def pendingDescription(self) -> str:
         """
         Describe what is still moving, for an error that flush never settles.
+        For the reactor, not for tests.
         """
         parts = []
         for side in self._ends:
@@ -612,9 +624,7 @@ class Connection:
         Whether the end of the connection is decided: an end closed,
         aborted, failed or was dropped.
         """
-        return any(
-            end.phase in (_Phase.ENDING, _Phase.GONE) for end in self._ends.values()
-        )
+        return any(end.decided for end in self._ends.values())
 
     def _send(self) -> bool:
         """
@@ -790,7 +800,7 @@ class Connection:
         end = self._ends[side]
         if close and end.live:
             # Told at the next pump, so that a failure in the server's
-            # connectionMade still lets _start connect the client.
+            # connectionMade still lets start() connect the client.
             self._decide(
                 end, failure, news=Failure(error.ConnectionDone()), how="closed"
             )

@@ -646,7 +646,7 @@ class FakeReactor(ReactorCore):
             while self._round:
                 self._pumping = heapq.heappop(self._round)
                 connection = self._working.pop(self._pumping)
-                if connection._pump():
+                if connection.pump():
                     moved = True
                     # Moving bytes may have left more to move.
                     self._wakeConnection(connection)
@@ -666,7 +666,7 @@ class FakeReactor(ReactorCore):
         holding.append(connection)
         keep = self.keepClosedProtocols
         while keep is not None and len(holding) > keep:
-            holding.popleft()._releaseProtocols()
+            holding.popleft().releaseProtocols()
 
     def _wakeConnection(self, connection: Connection) -> None:
         """
@@ -684,13 +684,13 @@ class FakeReactor(ReactorCore):
     def _neverSettlesMessage(self) -> str:
         # Name only the connections still talking: in a test with many open
         # connections, the idle ones would hide the one that matters.
-        busy = [c for c in self.connections if c.open and c._hasBytesWaiting()]
+        busy = [c for c in self.connections if c.open and c.hasBytesWaiting()]
         header = (
             f"flush() made {self.flushLimit} delivery rounds and bytes still move "
             "(raise FakeReactor.flushLimit if this much talk is expected):"
         )
         lines = [header]
-        lines += [f"  {c!r}: {c._pendingDescription()}" for c in busy]
+        lines += [f"  {c!r}: {c.pendingDescription()}" for c in busy]
         if self._pendingConnects:
             lines.append(
                 f"  {len(self._pendingConnects)} connection attempt(s) made in "
@@ -1081,7 +1081,7 @@ class FakeReactor(ReactorCore):
         self.connections.append(connection)
         for hook in list(self._connectionHooks):
             hook(connection)
-        connection._start()
+        connection.start()
 
     def _listenerFor(self, address: Address) -> Listener | None:
         exact = self._listeners.get(_routeKey(address))
