@@ -10,12 +10,14 @@ Twisted protocol writing bytes by hand.
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
 import re
 import struct
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 from autobahn.twisted.websocket import connectWS, listenWS
@@ -50,6 +52,7 @@ from .. import (
     expectText,
     goSilent,
     inAnyOrder,
+    peers,
     ping,
     regex,
     reject,
@@ -2125,3 +2128,34 @@ class EscapingTests(_PeerTestCase):
         self._assertSafe(report)
         self.assertNotIn("\u202e", report)
         self.assertIn('  got      text "\\u001b[2J\\u202e\\n✗ step 1"', _lines(report))
+
+
+class LayeringTests(SynchronousTestCase):
+    """
+    The scripted peers sit below the reactor: the network loads them, never
+    the other way round.
+    """
+
+    def test_peersImportNoNetworkAtRunTime(self) -> None:
+        """
+        No module of :mod:`twisted_wsfakes.peers` imports the network module
+        at run time (only for types, under ``TYPE_CHECKING``), and none
+        imports inside a function: they reach the network through
+        :mod:`twisted_wsfakes.peers.seam`.
+        """
+        found = []
+        for path in sorted(Path(peers.__file__).parent.glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and "network" in (
+                    node.module or ""
+                ):
+                    found.append(f"{path.name}:{node.lineno}")
+            for function in ast.walk(tree):
+                if isinstance(function, ast.FunctionDef):
+                    found += [
+                        f"{path.name}:{inner.lineno} (in {function.name})"
+                        for inner in ast.walk(function)
+                        if isinstance(inner, ast.Import | ast.ImportFrom)
+                    ]
+        self.assertEqual(found, [])
