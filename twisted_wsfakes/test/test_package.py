@@ -9,11 +9,16 @@ import os
 import subprocess
 import sys
 
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 import twisted_wsfakes
 
-from .. import peers, reconnect
+from .. import errors, peers, reconnect
+
+#: The API reference, beside the package in a source checkout.
+_API_DOCS = os.path.join(
+    os.path.dirname(os.path.dirname(twisted_wsfakes.__file__)), "docs", "api.rst"
+)
 
 _WITHOUT_AUTOBAHN = (
     "import twisted_wsfakes, sys; "
@@ -53,6 +58,28 @@ class PublicNamesTests(SynchronousTestCase):
         )
         self.assertEqual(
             str(error), "module 'twisted_wsfakes' has no attribute 'ScriptedSever'"
+        )
+
+    def test_everyErrorExportedAndDocumented(self) -> None:
+        """
+        Every error and warning class of ``twisted_wsfakes.errors`` is in
+        ``__all__`` and has an entry in the API reference.
+        """
+        classes = [
+            name
+            for name, value in vars(errors).items()
+            if isinstance(value, type)
+            and issubclass(value, (Exception, Warning))
+            and value.__module__ == errors.__name__
+        ]
+        self.assertIn("OutageError", classes)
+        if not os.path.exists(_API_DOCS):
+            raise SkipTest("the API reference is not beside this copy")
+        with open(_API_DOCS, encoding="utf-8") as docs:
+            api = docs.read()
+        self.assertEqual([n for n in classes if n not in twisted_wsfakes.__all__], [])
+        self.assertEqual(
+            [n for n in classes if f"autoexception:: {n}\n" not in api], []
         )
 
     def test_dirListsPublicNames(self) -> None:
