@@ -52,6 +52,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from textwrap import indent
+from typing import assert_never, cast
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -59,6 +60,7 @@ from twisted.internet.defer import Deferred
 from ..matchers import Difference, renderJSON
 from ..printable import printable
 from ..script import (
+    AnyStep,
     CloseStep,
     CloseTCP,
     ExpectBinary,
@@ -73,6 +75,7 @@ from ..script import (
     Message,
     Ping,
     Reject,
+    Repeat,
     Reply,
     Script,
     ScriptPosition,
@@ -374,20 +377,23 @@ class ScriptRun:
         Play one step, adding what to do to ``actions``; say whether the
         next one can be played at once.
         """
-        match position.step:
-            case SendText() | SendBinary() | SendJSON() as step:
+        # Every step is one of the closed union AnyStep: mypy checks that
+        # each kind has its case.
+        step = cast(AnyStep, position.step)
+        match step:
+            case SendText() | SendBinary() | SendJSON():
                 # Sent at once; then the next step.
                 actions.append(Send(step.payload, step.isBinary))
-            case ExpectText() | ExpectBinary() | ExpectJSON() | ExpectMessage() as step:
+            case ExpectText() | ExpectBinary() | ExpectJSON() | ExpectMessage():
                 # The next message from the inbox, waiting for one; its
                 # differences are a mismatch.
                 return self._expect(position, step, actions)
-            case Reply() as step:
+            case Reply():
                 # As an expectation; then the function's answer is sent.
                 return self._expect(position, step, actions)
             case InAnyOrder() as group:
                 return self._playGroup(position, group, actions)
-            case ExpectClose() as step:
+            case ExpectClose():
                 # Waits for the connection to end (see closed); a message
                 # in the inbox first is a mismatch.  The protocol answers
                 # the close frame itself; nothing follows this step.
@@ -436,10 +442,12 @@ class ScriptRun:
                 self.cursor += 1
                 actions.append(StopReading())
                 return False
-            case ExpectHandshake() | Reject() as step:
-                raise AssertionError(f"{step!r} is played by the handshake")
-            case step:
-                raise AssertionError(f"{step!r} is not a step a run plays")
+            case ExpectHandshake() | Reject() | Repeat():
+                # The handshake input plays the first two; walk unrolls the
+                # third into its rounds.
+                raise AssertionError(f"{step!r} cannot be played as a step")
+            case _:
+                assert_never(step)
         self.cursor += 1
         return True
 
