@@ -10,6 +10,8 @@ A path starts at ``$`` (the whole value) and goes down one step at a time:
     # -> ({"auth": {"user": "x", "token": "x"}}, 2)
 
 A key with dots or brackets in it is written quoted: ``$["a.b"]``.
+
+It may import `twisted_wsfakes.errors` and `twisted_wsfakes.jsontree`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from .errors import JSONPathError
+from .jsontree import DESCEND, Place, transform
 
 #: One step down: an object key (str), a list index (int), or every one (None).
 Segment: TypeAlias = str | int | None
@@ -82,7 +85,21 @@ class JSONPath:
         ``change(old)``, and how many places there were.  ``value`` itself
         is not modified; places that do not exist are skipped.
         """
-        return _replace(value, self.segments, change)
+        segments = self.segments
+        count = 0
+
+        def visit(part: Any, place: Place) -> Any:
+            nonlocal count
+            depth = len(place)
+            if depth and not _names(segments[depth - 1], place[-1]):
+                return part
+            if depth == len(segments):
+                count += 1
+                return change(part)
+            return DESCEND if isinstance(part, dict | list) else part
+
+        changed = transform(value, visit)
+        return (changed, count) if count else (value, 0)
 
 
 def _segment(match: re.Match[str]) -> Segment:
@@ -96,30 +113,8 @@ def _segment(match: re.Match[str]) -> Segment:
     return None
 
 
-def _replace(
-    value: Any, segments: tuple[Segment, ...], change: Callable[[Any], Any]
-) -> tuple[Any, int]:
-    if not segments:
-        return change(value), 1
-    places = _places(value, segments[0])
-    if not places:
-        return value, 0
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    total = 0
-    for place in places:
-        copy[place], count = _replace(value[place], segments[1:], change)
-        total += count
-    return (copy, total) if total else (value, 0)
-
-
-def _places(value: Any, segment: Segment) -> list[Any]:
+def _names(segment: Segment, key: str | int) -> bool:
     """
-    The keys or indexes of ``value`` that ``segment`` names.
+    Whether ``segment`` names the dict key or list index ``key``.
     """
-    if isinstance(value, dict):
-        return list(value) if segment is None else [k for k in (segment,) if k in value]
-    if isinstance(value, list):
-        if segment is None:
-            return list(range(len(value)))
-        return [segment] if isinstance(segment, int) and segment < len(value) else []
-    return []
+    return segment is None or (type(segment) is type(key) and segment == key)

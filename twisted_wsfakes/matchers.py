@@ -23,11 +23,15 @@ subclass `Matcher` for more.  How plain values in a pattern match:
 Each mismatch is a `Difference` naming where it is, as a path: ``$`` is the
 whole value, ``.key`` a key that looks like an identifier, ``["a key"]`` any
 other key, and ``[2]`` a list index.
+
+It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsontree` and
+`twisted_wsfakes.printable`.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import re
@@ -37,8 +41,9 @@ from typing import Any, Final, TypeGuard
 
 import attrs
 
-from twisted_wsfakes.errors import PatternError
-from twisted_wsfakes.printable import printable
+from .errors import PatternError
+from .jsontree import DESCEND, Place, visitAll
+from .printable import printable
 
 MISSING: Final = "<missing>"
 """
@@ -371,7 +376,9 @@ class _Exactly(Matcher):
         return f"exactly({renderJSON(self.value)})"
 
     def match(self, value: object, path: str = "$") -> list[Difference]:
-        return [] if _jsonEqual(self.value, value) else [self.differenceAt(path, value)]
+        if _match(self.value, value, path, strict=True):
+            return [self.differenceAt(path, value)]
+        return []
 
 
 def exactly(value: object) -> Matcher:
@@ -551,26 +558,15 @@ def _isClose(value: Any, expected: float, tolerance: float) -> bool:
         return False
 
 
-def _jsonEqual(expected: object, value: object) -> bool:
+def _sameScalar(expected: object, value: object) -> bool:
     """
-    JSON equality: like ``==``, except that ``bool`` is not a number.
+    JSON equality of a pattern's plain value (not a dict or list): like
+    ``==``, except that ``bool`` is not a number.
     """
     if isinstance(expected, bool) or isinstance(value, bool):
         return type(expected) is type(value) and expected == value
     if _isNumber(expected):
         return _isNumber(value) and expected == value
-    if isinstance(expected, dict):
-        return (
-            isinstance(value, dict)
-            and expected.keys() == value.keys()
-            and all(_jsonEqual(expected[key], value[key]) for key in expected)
-        )
-    if isinstance(expected, list | tuple):
-        return (
-            isinstance(value, list | tuple)
-            and len(expected) == len(value)
-            and all(map(_jsonEqual, expected, value))
-        )
     if expected is None:
         return value is None
     # str and bytes: equal only to their own kind, which == already ensures.
@@ -587,6 +583,17 @@ def childPath(path: str, key: object) -> str:
             return f"{path}.{key}"
         return f"{path}[{renderJSON(key)}]"
     return f"{path}[{key!r}]"
+
+
+def pathTo(root: str, place: Place) -> str:
+    """
+    Name a place inside a value, as reports do: ``pathTo("$", ("items", 2))``
+    is ``$.items[2]``.
+
+    :param root: the name of the whole value, usually ``$``.
+    :param place: the keys and indexes that lead there.
+    """
+    return functools.reduce(childPath, place, root)
 
 
 def _match(pattern: object, value: object, path: str, strict: bool) -> list[Difference]:
@@ -611,7 +618,7 @@ def _match(pattern: object, value: object, path: str, strict: bool) -> list[Diff
             _match(item, actual, childPath(path, index), strict)
             for index, (item, actual) in enumerate(zip(pattern, value))
         )
-    if _jsonEqual(pattern, value):
+    if _sameScalar(pattern, value):
         return []
     return [_mismatch(pattern, value, path)]
 
@@ -654,40 +661,42 @@ def _concat(lists: Iterable[list[Difference]]) -> list[Difference]:
     return [difference for differences in lists for difference in differences]
 
 
-def _check(pattern: object, path: str, allowMatchers: bool) -> None:
+def _check(pattern: object, root: str, allowMatchers: bool) -> None:
     """
     Raise `PatternError` naming the first part of ``pattern`` that is not a
     JSON value (or, when ``allowMatchers``, a matcher).
     """
-    if isinstance(pattern, Matcher):
-        if not allowMatchers:
-            raise PatternError(
-                f"{path}: exactly() compares literally, and {pattern!r} would "
-                f"never equal a value; use a plain pattern to match it"
-            )
-        return
-    if isinstance(pattern, float) and math.isnan(pattern):
-        raise PatternError(
-            f"{path}: NaN equals nothing, not even NaN; use predicate(math.isnan) "
-            f"to expect one"
-        )
-    if pattern is None or isinstance(pattern, bool | int | float | str | bytes):
-        return
-    if isinstance(pattern, dict):
-        for key, item in pattern.items():
-            if not isinstance(key, str):
+
+    def visit(part: object, place: Place) -> object:
+        if isinstance(part, Matcher):
+            if not allowMatchers:
                 raise PatternError(
-                    f"{path}: JSON object keys are strings; got the key {key!r} "
-                    f"({type(key).__name__})"
+                    f"{pathTo(root, place)}: exactly() compares literally, and "
+                    f"{part!r} would never equal a value; use a plain pattern to "
+                    f"match it"
                 )
-            _check(item, childPath(path, key), allowMatchers)
-        return
-    if isinstance(pattern, list | tuple):
-        for index, item in enumerate(pattern):
-            _check(item, childPath(path, index), allowMatchers)
-        return
-    hint = "; use a list" if isinstance(pattern, set | frozenset) else ""
-    raise PatternError(
-        f"{path}: a pattern holds JSON values and matchers, "
-        f"not a {type(pattern).__name__} ({pattern!r}){hint}"
-    )
+            return part
+        if isinstance(part, float) and math.isnan(part):
+            raise PatternError(
+                f"{pathTo(root, place)}: NaN equals nothing, not even NaN; use "
+                f"predicate(math.isnan) to expect one"
+            )
+        if part is None or isinstance(part, bool | int | float | str | bytes):
+            return part
+        if isinstance(part, dict):
+            for key in part:
+                if not isinstance(key, str):
+                    raise PatternError(
+                        f"{pathTo(root, place)}: JSON object keys are strings; got "
+                        f"the key {key!r} ({type(key).__name__})"
+                    )
+            return DESCEND
+        if isinstance(part, list | tuple):
+            return DESCEND
+        hint = "; use a list" if isinstance(part, set | frozenset) else ""
+        raise PatternError(
+            f"{pathTo(root, place)}: a pattern holds JSON values and matchers, "
+            f"not a {type(part).__name__} ({part!r}){hint}"
+        )
+
+    visitAll(pattern, visit)

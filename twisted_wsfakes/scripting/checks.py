@@ -3,8 +3,8 @@ Argument checks for script steps: each raises `ScriptError` naming the step,
 the argument and what is wrong, so a mistake surfaces at the line that
 built the step.
 
-It may import `twisted_wsfakes.errors`, `twisted_wsfakes.matchers` and
-`.render`.
+It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsontree`,
+`twisted_wsfakes.matchers` and `.render`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 import attrs
 
 from ..errors import PatternError, ScriptError
-from ..matchers import Matcher, checkPattern, childPath
+from ..jsontree import DESCEND, Place, transform
+from ..matchers import Matcher, checkPattern, pathTo
 from .render import typeName
 
 MAX_CLOSE_REASON = 123
@@ -37,38 +38,36 @@ def _readOnly(self: object, *args: Any, **kwargs: Any) -> NoReturn:
     )
 
 
-class _FrozenDict(dict[str, Any]):
+class _ReadOnlyDict(dict[str, Any]):
     """
-    A ``dict`` that cannot change, so a step holding one is immutable and
-    hashable, while ``isinstance(d, dict)``, ``json.dumps`` and the matchers
-    still treat it as the dict it was written as.
+    A ``dict`` that cannot change, so a step holding one cannot change,
+    while ``isinstance(d, dict)``, ``json.dumps`` and the matchers still
+    treat it as the dict it was written as.
     """
 
     __slots__ = ()
     __setitem__ = __delitem__ = __ior__ = _readOnly
     clear = pop = popitem = setdefault = update = _readOnly
 
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(eqKey(self))
-
-    def __reduce__(self) -> tuple[type[_FrozenDict], tuple[dict[str, Any]]]:
-        return (_FrozenDict, (dict(self),))
+    def __reduce__(self) -> tuple[type[_ReadOnlyDict], tuple[dict[str, Any]]]:
+        return (_ReadOnlyDict, (dict(self),))
 
 
-class _FrozenList(list[Any]):
+class _ReadOnlyList(list[Any]):
     """
-    A ``list`` that cannot change; see ``_FrozenDict``.
+    A ``list`` that cannot change; see ``_ReadOnlyDict``.
     """
 
     __slots__ = ()
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _readOnly
     append = extend = insert = pop = remove = clear = sort = reverse = _readOnly
 
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(eqKey(self))
+    def __reduce__(self) -> tuple[type[_ReadOnlyList], tuple[list[Any]]]:
+        return (_ReadOnlyList, (list(self),))
 
-    def __reduce__(self) -> tuple[type[_FrozenList], tuple[list[Any]]]:
-        return (_FrozenList, (list(self),))
+
+def _descend(part: object, place: Place) -> object:
+    return DESCEND
 
 
 def freeze(value: object) -> Any:
@@ -76,43 +75,36 @@ def freeze(value: object) -> Any:
     Copy the dicts, lists and tuples of ``value``, at any depth, into
     containers that cannot change (tuples become lists, as in JSON).
     """
-    if isinstance(value, dict):
-        return _FrozenDict((key, freeze(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return _FrozenList(freeze(item) for item in value)
-    return value
+    return transform(value, _descend, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
 
 
 @attrs.frozen(eq=False)
-class _ByValue:
+class _Literal:
     """
-    An unhashable leaf (a matcher holding a dict, say) in an equality key:
-    equal by value, hashed by type only, which is coarse but consistent.
+    A matcher inside an equality key: equal only to an equal matcher, not
+    to every value the matcher accepts.
     """
 
-    value: object
+    matcher: Matcher
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ByValue) and self.value == other.value
+        return isinstance(other, _Literal) and self.matcher == other.matcher
 
-    def __hash__(self) -> int:
-        return hash(type(self.value).__qualname__)
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _literal(part: object, place: Place) -> object:
+    return _Literal(part) if isinstance(part, Matcher) else DESCEND
 
 
 def eqKey(value: object) -> object:
     """
-    A hashable stand-in for ``value`` that is equal exactly when the values
-    are, used to compare and hash steps whose fields hold patterns.
+    What steps compare instead of a field that may hold patterns: the same
+    value with each matcher equal only to an equal matcher, so
+    ``expectJSON({"id": ANY})`` does not equal ``expectJSON({"id": 5})``
+    although ``ANY == 5``.
     """
-    if isinstance(value, dict):
-        return ("dict", frozenset((key, eqKey(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return ("list", tuple(eqKey(item) for item in value))
-    try:
-        hash(value)
-    except TypeError:
-        return _ByValue(value)
-    return value
+    return transform(value, _literal)
 
 
 def toTuple(items: Iterable[Any]) -> tuple[Any, ...]:
@@ -141,48 +133,56 @@ def checkUTF8(stepName: str, text: str, what: str) -> None:
         ) from e
 
 
-def checkJSONValue(stepName: str, value: object, path: str) -> None:
+def frozenJSON(stepName: str, value: object) -> Any:
     """
-    Raise `ScriptError` naming the first part of ``value`` that JSON cannot
-    carry exactly.
+    Check that JSON can carry ``value`` exactly and return it frozen (see
+    `freeze`).
+
+    :raises ScriptError: naming the path of the first part that JSON cannot
+        carry.
     """
-    if value is None or isinstance(value, bool | int):
-        return
-    if isinstance(value, str):
-        checkUTF8(stepName, value, f"the string at {path}")
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ScriptError(
-                f"{stepName}(): {path} is {value!r}, which JSON cannot represent "
-                f"(json.dumps would write {json.dumps(value)}, which no JSON "
-                f"parser accepts)"
-            )
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
+
+    def visit(part: object, place: Place) -> object:
+        if part is None or isinstance(part, bool | int):
+            return part
+        # The path is named only when something is wrong: this runs for
+        # every part of every value sent.
+        if isinstance(part, str):
+            if not part.isascii():
+                checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
+            return part
+        path = pathTo("$", place)
+        if isinstance(part, float):
+            if not math.isfinite(part):
                 raise ScriptError(
-                    f"{stepName}(): {path} has the key {key!r} "
-                    f"({typeName(key)}); JSON object keys are strings"
+                    f"{stepName}(): {path} is {part!r}, which JSON cannot "
+                    f"represent (json.dumps would write {json.dumps(part)}, which "
+                    f"no JSON parser accepts)"
                 )
-            checkUTF8(stepName, key, f"a key of {path}")
-            checkJSONValue(stepName, item, childPath(path, key))
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            checkJSONValue(stepName, item, childPath(path, index))
-        return
-    if isinstance(value, Matcher):
+            return part
+        if isinstance(part, dict):
+            for key in part:
+                if not isinstance(key, str):
+                    raise ScriptError(
+                        f"{stepName}(): {path} has the key {key!r} "
+                        f"({typeName(key)}); JSON object keys are strings"
+                    )
+                checkUTF8(stepName, key, f"a key of {path}")
+            return DESCEND
+        if isinstance(part, list | tuple):
+            return DESCEND
+        if isinstance(part, Matcher):
+            raise ScriptError(
+                f"{stepName}(): {path} is the matcher {part!r}; matchers say what "
+                f"to expect, a sent message needs plain values"
+            )
+        hint = "; use a list" if isinstance(part, set | frozenset) else ""
         raise ScriptError(
-            f"{stepName}(): {path} is the matcher {value!r}; matchers say what "
-            f"to expect, a sent message needs plain values"
+            f"{stepName}(): {path} is a {typeName(part)} ({part!r}), which JSON "
+            f"cannot represent{hint}"
         )
-    hint = "; use a list" if isinstance(value, set | frozenset) else ""
-    raise ScriptError(
-        f"{stepName}(): {path} is a {typeName(value)} ({value!r}), which JSON "
-        f"cannot represent{hint}"
-    )
+
+    return transform(value, visit, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
 
 
 def checkNumber(stepName: str, what: str, value: object) -> float:

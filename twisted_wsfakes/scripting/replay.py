@@ -3,6 +3,7 @@ The steps that play one side of a recorded `Transcript` again, for
 ``Script.fromTranscript``.
 
 It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsonpath`,
+`twisted_wsfakes.jsontree`,
 `twisted_wsfakes.matchers`, `twisted_wsfakes.transcript`, `.builders`,
 `.message` and `.steps`.
 """
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ..errors import JSONPathError, NotJSONError, ScriptError
 from ..jsonpath import JSONPath
+from ..jsontree import DESCEND, Place, transform
 from ..matchers import ANY
 from ..transcript import (
     BinaryMessage,
@@ -225,11 +227,10 @@ def _loosen(value: Any, ignored: frozenset[str]) -> Any:
     """
     ``value`` with every object key in ``ignored`` matching ``ANY``.
     """
-    if isinstance(value, dict):
-        return {
-            key: ANY if key in ignored else _loosen(item, ignored)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_loosen(item, ignored) for item in value]
-    return value
+
+    def visit(part: object, place: Place) -> object:
+        if place and isinstance(place[-1], str) and place[-1] in ignored:
+            return ANY
+        return DESCEND
+
+    return transform(value, visit)

@@ -27,12 +27,12 @@ from .checks import (
     checkCloseCode,
     checkHeaderNames,
     checkHeaderText,
-    checkJSONValue,
     checkNumber,
     checkToken,
     checkUTF8,
     eqKey,
     freeze,
+    frozenJSON,
     frozenPattern,
     toTuple,
 )
@@ -56,8 +56,10 @@ class Step:
     """
     Base class of every script step.
 
-    Steps are frozen attrs values: equal when written the same, hashable,
-    and their ``repr`` reads as the call that built them.
+    Steps are frozen attrs values, equal when written the same (a matcher
+    in a pattern equals only an equal matcher), and their ``repr`` reads as
+    the call that built them.  Like tuples, they hash when what they hold
+    does: a step holding a dict, a list or a matcher does not.
 
     :cvar name: the name of the function that builds this kind of step, as
         `Script.describeStep` shows it.
@@ -494,8 +496,7 @@ class SendJSON(Step):
     value: object = attrs.field(eq=eqKey)
 
     def __attrs_post_init__(self) -> None:
-        checkJSONValue(self.name, self.value, "$")
-        object.__setattr__(self, "value", freeze(self.value))
+        object.__setattr__(self, "value", frozenJSON(self.name, self.value))
 
     @property
     def text(self) -> str:
