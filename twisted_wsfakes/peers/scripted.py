@@ -212,6 +212,9 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
         On a port of the fake network that servers on several paths share,
         these are the next ``n`` connections that ask for this server's
         path: their request is read (to learn the path) and never answered.
+        Hung connections count in ``connections``.  (The port's own
+        ``listener.hangNext()`` hangs connections before any byte is read,
+        whatever their path; a server on a real port has no such listener.)
         """
         self._hangs += n
 
