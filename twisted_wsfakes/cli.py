@@ -4,6 +4,10 @@ The ``twisted-wsfakes`` command: record, proxy, serve, show, demo.
 ``main`` parses the arguments and runs the real reactor; `run` does the
 work on any reactor and returns a Deferred of the exit code, so tests run
 it in-process.  Errors a user can cause print one line and exit 2.
+
+It imports ``errors``, ``mermaid``, ``realnet.capture``, ``realnet.demo``,
+``realnet.proxy``, ``realnet.record``, ``realnet.serve``, ``script`` and
+``transcript`` from this package.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """
 A fake clock that runs each delayed call at its own time, fast.
+
+It imports ``errors`` from this package.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """
 An in-memory TCP connection between two protocols, with faults.
+
+It imports ``errors``, ``transcript`` and ``wire`` from this package.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ _log = Logger()
 @implementer(ITCPTransport, IConsumer, IPushProducer)
 class _Transport:
     """
-    One end of a L{Connection}: what a protocol sees as its transport.
+    One end of a :class:`Connection`: what a protocol sees as its transport.
 
     It does not claim ``ISSLTransport`` even on a ``connectSSL`` connection:
     TLS is not simulated, and Autobahn asks a transport that claims it for a

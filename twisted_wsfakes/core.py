@@ -1,6 +1,8 @@
 """
 A fake reactor's life: running, stopping, crashing, and its system event
 triggers, as ``IReactorCore`` has them.
+
+It imports nothing from this package.
 """
 
 from __future__ import annotations

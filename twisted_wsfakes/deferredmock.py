@@ -1,6 +1,8 @@
 """
 DeferredMock: a ``unittest.mock.Mock`` whose calls return Deferreds the test
 settles.
+
+It imports ``errors`` and ``running`` from this package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """
 Dominoes: Deferreds that fire strictly in index order, to force one
 interleaving of code that would otherwise run in any order.
+
+It imports ``errors`` and ``running`` from this package.
 """
 
 from __future__ import annotations

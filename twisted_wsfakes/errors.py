@@ -6,6 +6,8 @@ expected" derive from trial's ``FailTest`` (itself an ``AssertionError``), so
 trial and pytest report them as test failures, not as crashes.  Errors that
 mean "the test itself is written wrong" derive from ``ValueError`` or
 ``RuntimeError``.
+
+It imports ``printable`` from this package.
 """
 
 from __future__ import annotations

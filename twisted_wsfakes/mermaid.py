@@ -1,5 +1,7 @@
 """
 Transcripts as Mermaid sequence diagrams, for docs and pull requests.
+
+It imports ``transcript`` from this package.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """
 A reactor for tests whose network lives in memory and whose time is fake.
+
+It imports ``attempts``, ``clock``, ``connection``, ``core``, ``errors`` and
+``threads`` from this package; ``peers`` on first use (Autobahn's import
+cost, pointing down); ``script`` only for type hints.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ request path, a header) or a file held reaches reports, renderings and
 error messages through `printable`, so a peer can neither forge a report's
 lines (a close reason of ``"\\n✗ step 1"``) nor send the terminal escape
 sequences (``"\\x1b[2J"``) that would clear or rewrite the screen.
+
+It imports nothing from this package.
 """
 
 from __future__ import annotations

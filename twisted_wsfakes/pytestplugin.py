@@ -21,6 +21,9 @@ Switch the leftover checks per test with the ``wsfakes`` marker
 (``@pytest.mark.wsfakes(checkPendingCalls=False)``) or with class
 attributes of that name on a test class; the marker's ``patch=`` is
 ``useFakeReactor``'s.
+
+It imports ``deferredmock``, ``dominoes``, ``network``, ``running`` and
+``testcase`` from this package.
 """
 
 from __future__ import annotations

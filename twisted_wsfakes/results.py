@@ -1,6 +1,8 @@
 """
 trial's ``successResultOf``, ``failureResultOf`` and ``assertNoResult`` as
 plain functions, for tests that are not trial test cases (pytest's, say).
+
+It imports nothing from this package.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ add a cleanup to it, and the fake reactor it uses, if any.
 ``useFakeReactor`` (and the pytest plugin's fixtures) enter a test here, so
 a `Dominoes` or a `DeferredMock` made during the test finds the reactor to
 flush and registers its end-of-test check without being told.
+
+It imports nothing from this package.
 """
 
 from __future__ import annotations

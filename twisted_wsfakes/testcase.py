@@ -1,5 +1,8 @@
 """
 One call that gives a trial test a FakeReactor, and the checks after it.
+
+It imports ``errors``, ``globalreactor``, ``network``, ``running`` and
+``websocket`` from this package.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Code under test hands work to threads (``callInThread``, ``deferToThread``)
 and hands results back with ``callFromThread``.  A test reactor runs both at
 its next ``flush()`` or ``advance()``, first come first served, in the
 test's thread: deterministic, and never a real thread.
+
+It imports ``connection`` and ``errors`` from this package.
 """
 
 from __future__ import annotations

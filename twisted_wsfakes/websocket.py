@@ -10,6 +10,8 @@ go to the global reactor and never fire.
 Autobahn's batched timers also round each due time down to a whole second
 (a timeout of 2.5 s set at 0.7 fires at 3, not at 3.2), and a factory keeps
 its timer buckets for its lifetime: build factories inside each test.
+
+It imports nothing from this package.
 """
 
 from __future__ import annotations

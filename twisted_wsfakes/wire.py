@@ -35,6 +35,8 @@ How bytes become events:
     message never finished, a head never ended) come out as `RawData` when
     the connection ends, or at the time of the last record when the log
     ends while the connection is still open.
+
+It imports ``events`` and ``transcript`` from this package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """
 Where the real-network edge connects and listens: websocket URLs read into
 host and port, and listening ports, with errors a user can act on.
+
+It imports ``errors`` from this package.
 """
 
 from __future__ import annotations

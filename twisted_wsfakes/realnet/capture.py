@@ -5,6 +5,9 @@ they pass, redacted, kept, and written to a file one flushed line each.
 `Capture` is fed bytes and the connection's end by whoever sees them: a
 `CapturingProtocol` wrapped around a websocket protocol (for ``record`` and
 ``serve``), or the two halves of a proxy.
+
+It imports ``errors``, ``realnet.redact``, ``transcript``,
+``transcriptfile`` and ``wire`` from this package.
 """
 
 from __future__ import annotations

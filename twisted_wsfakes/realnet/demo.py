@@ -5,6 +5,9 @@ It serves a transcript shipped in the package on a real port, runs a real
 Autobahn client through a recording proxy to it, then replays the
 recording in memory, on a fake clock, as a test of the same client, and
 prints the diagram and the verdict.
+
+It imports ``errors``, ``network``, ``realnet.proxy``, ``realnet.serve``,
+``script``, ``transcript`` and ``websocket`` from this package.
 """
 
 from __future__ import annotations

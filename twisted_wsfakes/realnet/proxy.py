@@ -6,6 +6,9 @@ is re-framed, so fragmentation, control frames, close codes, subprotocols
 and extensions (permessage-deflate included) are exactly what the two ends
 said.  Each connection's bytes are parsed on the side
 (`twisted_wsfakes.wire`) into its own transcript file.
+
+It imports ``errors``, ``realnet.addresses``, ``realnet.capture`` and
+``realnet.redact`` from this package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """
 Record a live websocket exchange: connect, send, and capture every event
 into a Transcript (and a file, one flushed line per event).
+
+It imports ``errors``, ``printable``, ``realnet.addresses``,
+``realnet.capture``, ``realnet.redact`` and ``transcript`` from this
+package.
 """
 
 from __future__ import annotations

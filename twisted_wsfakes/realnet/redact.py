@@ -10,6 +10,9 @@ fields can be named::
 
 What was redacted goes in the transcript's header (`metadata`), so a replay
 knows those fields match anything.
+
+It imports ``errors``, ``jsonpath``, ``replay``, ``script`` and
+``transcript`` from this package.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ any language, playing each connection its own run of a Script.
 The scripts play through the same engine as the in-memory
 :meth:`FakeReactor.serveWebSocket` (`twisted_wsfakes.peers.ServerScripts`),
 so a client that deviates gets the same report.
+
+It imports ``peers``, ``realnet.addresses``, ``realnet.capture``,
+``realnet.redact`` and ``script`` from this package.
 """
 
 from __future__ import annotations
