@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NoReturn, TypeAlias
 
 import attrs
 
 from ..errors import PatternError, ScriptError
-from ..jsontree import DESCEND, Place, transform
+from ..jsontree import DESCEND, Place, transform, visitAll
 from ..matchers import Matcher, checkPattern, pathTo
 from .render import typeName
 
@@ -111,17 +111,6 @@ def toTuple(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(items)
 
 
-def frozenPattern(stepName: str, pattern: object, root: str = "$") -> Any:
-    """
-    Check a pattern with the matchers' own rules and freeze it.
-    """
-    try:
-        checkPattern(pattern, root)
-    except PatternError as e:
-        raise ScriptError(f"{stepName}(): {e}") from e
-    return freeze(pattern)
-
-
 def checkUTF8(stepName: str, text: str, what: str) -> None:
     try:
         text.encode("utf-8")
@@ -131,58 +120,6 @@ def checkUTF8(stepName: str, text: str, what: str) -> None:
             f"{stepName}(): {what}, {text!r}, cannot be sent as UTF-8 "
             f"({e.reason} at index {e.start})"
         ) from e
-
-
-def frozenJSON(stepName: str, value: object) -> Any:
-    """
-    Check that JSON can carry ``value`` exactly and return it frozen (see
-    `freeze`).
-
-    :raises ScriptError: naming the path of the first part that JSON cannot
-        carry.
-    """
-
-    def visit(part: object, place: Place) -> object:
-        if part is None or isinstance(part, bool | int):
-            return part
-        # The path is named only when something is wrong: this runs for
-        # every part of every value sent.
-        if isinstance(part, str):
-            if not part.isascii():
-                checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
-            return part
-        path = pathTo("$", place)
-        if isinstance(part, float):
-            if not math.isfinite(part):
-                raise ScriptError(
-                    f"{stepName}(): {path} is {part!r}, which JSON cannot "
-                    f"represent (json.dumps would write {json.dumps(part)}, which "
-                    f"no JSON parser accepts)"
-                )
-            return part
-        if isinstance(part, dict):
-            for key in part:
-                if not isinstance(key, str):
-                    raise ScriptError(
-                        f"{stepName}(): {path} has the key {key!r} "
-                        f"({typeName(key)}); JSON object keys are strings"
-                    )
-                checkUTF8(stepName, key, f"a key of {path}")
-            return DESCEND
-        if isinstance(part, list | tuple):
-            return DESCEND
-        if isinstance(part, Matcher):
-            raise ScriptError(
-                f"{stepName}(): {path} is the matcher {part!r}; matchers say what "
-                f"to expect, a sent message needs plain values"
-            )
-        hint = "; use a list" if isinstance(part, set | frozenset) else ""
-        raise ScriptError(
-            f"{stepName}(): {path} is a {typeName(part)} ({part!r}), which JSON "
-            f"cannot represent{hint}"
-        )
-
-    return transform(value, visit, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
 
 
 def checkNumber(stepName: str, what: str, value: object) -> float:
@@ -286,3 +223,366 @@ def checkCloseCode(stepName: str, code: object, receiving: bool) -> None:
         noCode = "1005" if receiving else "None"
         allowed = f"{_ALLOWED_CODES}, or {noCode} for a frame without a code"
         raise ScriptError(f"{stepName}(): {problem}; use {allowed}")
+
+
+# Validators: attrs calls each with the step, the field and its value, once
+# every field is set, so a check may read the step's other fields.
+
+Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def anyPattern(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A pattern by the matchers' own rules.
+    """
+    _checkPattern(instance.name, value, "$")
+
+
+def _checkPattern(stepName: str, value: object, root: str) -> None:
+    try:
+        checkPattern(value, root)
+    except PatternError as e:
+        raise ScriptError(f"{stepName}(): {e}") from e
+
+
+def textPattern(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    What `expectText` takes: a ``str`` or a matcher.
+    """
+    if isinstance(value, str | Matcher):
+        return
+    if isinstance(value, bytes | bytearray):
+        hint = "; for a binary message use expectBinary()"
+    elif isinstance(value, dict | list | int | float) or value is None:
+        hint = "; to match JSON use expectJSON()"
+    else:
+        hint = ""
+    raise ScriptError(
+        f"{instance.name}(): the pattern must be a str or a matcher, got "
+        f"{typeName(value)} {value!r}{hint}"
+    )
+
+
+def binaryPattern(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    What `expectBinary` takes: ``bytes`` or a matcher.
+    """
+    if isinstance(value, bytes | Matcher):
+        return
+    hint = "; for a text message use expectText()" if isinstance(value, str) else ""
+    raise ScriptError(
+        f"{instance.name}(): the pattern must be bytes or a matcher, got "
+        f"{typeName(value)} {value!r}{hint}"
+    )
+
+
+def jsonPattern(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    What `expectJSON` takes: a pattern that is not ``bytes``.
+    """
+    if isinstance(value, bytes | bytearray):
+        raise ScriptError(
+            f"{instance.name}(): the pattern is bytes {value!r}; JSON is text, "
+            f"for a binary message use expectBinary()"
+        )
+    anyPattern(instance, attribute, value)
+
+
+def jsonValue(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A value JSON carries exactly, or `ScriptError` naming the path of the
+    first part it cannot.
+    """
+    stepName = instance.name
+
+    def visit(part: object, place: Place) -> object:
+        if part is None or isinstance(part, bool | int):
+            return part
+        # The path is named only when something is wrong: this runs for
+        # every part of every value sent.
+        if isinstance(part, str):
+            if not part.isascii():
+                checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
+            return part
+        path = pathTo("$", place)
+        if isinstance(part, float):
+            if not math.isfinite(part):
+                raise ScriptError(
+                    f"{stepName}(): {path} is {part!r}, which JSON cannot "
+                    f"represent (json.dumps would write {json.dumps(part)}, which "
+                    f"no JSON parser accepts)"
+                )
+            return part
+        if isinstance(part, dict):
+            for key in part:
+                if not isinstance(key, str):
+                    raise ScriptError(
+                        f"{stepName}(): {path} has the key {key!r} "
+                        f"({typeName(key)}); JSON object keys are strings"
+                    )
+                checkUTF8(stepName, key, f"a key of {path}")
+            return DESCEND
+        if isinstance(part, list | tuple):
+            return DESCEND
+        if isinstance(part, Matcher):
+            raise ScriptError(
+                f"{stepName}(): {path} is the matcher {part!r}; matchers say what "
+                f"to expect, a sent message needs plain values"
+            )
+        hint = "; use a list" if isinstance(part, set | frozenset) else ""
+        raise ScriptError(
+            f"{stepName}(): {path} is a {typeName(part)} ({part!r}), which JSON "
+            f"cannot represent{hint}"
+        )
+
+    visitAll(value, visit)
+
+
+def sentText(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    Text `sendText` can send: a ``str`` that encodes as UTF-8.
+    """
+    if not isinstance(value, str):
+        hint = "; for bytes use sendBinary()" if isinstance(value, bytes) else ""
+        raise ScriptError(
+            f"{instance.name}(): the text must be a str, got "
+            f"{typeName(value)} {value!r}{hint}"
+        )
+    checkUTF8(instance.name, value, "the text")
+
+
+def bytesArgument(what: str, hint: str) -> Validator:
+    """
+    ``bytes``, called ``what`` in the error, with ``hint`` for a ``str``.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        checkBytes(instance.name, what, value, hint)
+
+    return validate
+
+
+def controlPayload(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A ping's payload: at most 125 bytes.
+    """
+    if len(value) > MAX_CONTROL_PAYLOAD:
+        raise ScriptError(
+            f"{instance.name}(): the payload is {len(value)} bytes; a ping "
+            f"carries at most {MAX_CONTROL_PAYLOAD}"
+        )
+
+
+def isCallable(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A function, for `reply`.
+    """
+    if not callable(value):
+        raise ScriptError(
+            f"{instance.name}(): the function must be callable, got "
+            f"{typeName(value)} {value!r}"
+        )
+
+
+def seconds(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A finite number of seconds, ``>= 0``.
+    """
+    checked = checkNumber(instance.name, "seconds", value)
+    if not math.isfinite(checked) or checked < 0:
+        raise ScriptError(
+            f"{instance.name}(): seconds must be finite and >= 0, got {checked!r}"
+        )
+
+
+def closeCode(receiving: bool) -> Validator:
+    """
+    A close code a close frame may carry: one the peer sends, or (when
+    ``receiving``) one it may receive.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        checkCloseCode(instance.name, value, receiving)
+
+    return validate
+
+
+def closeReason(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    The reason of a close frame the peer sends: a ``str`` of at most 123
+    bytes in UTF-8, and only with a code.
+    """
+    if not isinstance(value, str):
+        raise ScriptError(
+            f"{instance.name}(): the reason must be a str, got "
+            f"{typeName(value)} {value!r}"
+        )
+    checkUTF8(instance.name, value, "the reason")
+    size = len(value.encode("utf-8"))
+    if size > MAX_CLOSE_REASON:
+        raise ScriptError(
+            f"{instance.name}(): the reason is {size} bytes in UTF-8; a close "
+            f"frame carries at most {MAX_CLOSE_REASON}"
+        )
+    if instance.code is None and value:
+        raise ScriptError(
+            f"{instance.name}(): a close frame without a code cannot carry a "
+            f"reason; give a code"
+        )
+
+
+def reasonPattern(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A pattern for a received close reason: a ``str``, a matcher or ``None``.
+    """
+    if value is not None and not isinstance(value, str | Matcher):
+        raise ScriptError(
+            f"{instance.name}(): the reason must be a str, a matcher or None, got "
+            f"{typeName(value)} {value!r}"
+        )
+
+
+def handshakePath(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    A request path to expect: a matcher, or a ``str`` starting with ``/``
+    without query or fragment; ``None`` to not check.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str | Matcher):
+        raise ScriptError(
+            f"{instance.name}(): path must be a str or a matcher, got "
+            f"{typeName(value)} {value!r}"
+        )
+    if isinstance(value, str) and (
+        not value.startswith("/") or "?" in value or "#" in value
+    ):
+        raise ScriptError(
+            f"{instance.name}(): path {value!r} must start with '/' and hold "
+            f"no '?' or '#'; check query parameters with query="
+        )
+
+
+def httpToken(what: str) -> Validator:
+    """
+    An HTTP token (a subprotocol, say), or ``None``.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            checkToken(instance.name, what, value)
+
+    return validate
+
+
+def headerPatterns(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    Header name to pattern (a ``str``, a matcher or ``None``), names unique
+    ignoring case; or ``None``.
+    """
+    if value is None:
+        return
+    _checkNames(instance.name, attribute.name, value)
+    checkHeaderNames(instance.name, attribute.name, list(value))
+    for key, item in value.items():
+        if item is not None and not isinstance(item, str | Matcher):
+            raise ScriptError(
+                f"{instance.name}(): headers[{key!r}] must be a str, a matcher or "
+                f"None, got {typeName(item)} {item!r}"
+            )
+
+
+def queryPatterns(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    Query parameter name to pattern (a ``str``, a matcher, a list of them
+    or ``None``); or ``None``.
+    """
+    if value is None:
+        return
+    _checkNames(instance.name, attribute.name, value)
+    for key, item in value.items():
+        if item is not None and not isinstance(item, str | Matcher | list):
+            raise ScriptError(
+                f"{instance.name}(): query[{key!r}] must be a str, a matcher, a "
+                f"list of them or None, got {typeName(item)} {item!r}"
+            )
+
+
+def _checkNames(stepName: str, field: str, value: object) -> None:
+    """
+    A dict of non-empty ``str`` keys whose values are patterns.
+    """
+    if not isinstance(value, Mapping):
+        raise ScriptError(
+            f"{stepName}(): {field} must be a dict, got {typeName(value)} {value!r}"
+        )
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise ScriptError(
+                f"{stepName}(): {field} keys must be non-empty strings, got {key!r}"
+            )
+    _checkPattern(stepName, dict(value), field)
+
+
+def httpStatus(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    An HTTP status that refuses a handshake: 300-599.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScriptError(
+            f"{instance.name}(): the status must be an int, got "
+            f"{typeName(value)} {value!r}"
+        )
+    if not 300 <= value <= 599:
+        raise ScriptError(
+            f"{instance.name}(): status {value} does not refuse a handshake; "
+            f"use a 3xx, 4xx or 5xx status (300-599)"
+        )
+
+
+def headerText(what: str) -> Validator:
+    """
+    Text for an HTTP response line: a ``str`` without control characters.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        checkHeaderText(instance.name, what, value)
+
+    return validate
+
+
+def responseHeaders(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    Response headers: token names, unique ignoring case, to text; or
+    ``None``.
+    """
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise ScriptError(
+            f"{instance.name}(): headers must be a dict, got "
+            f"{typeName(value)} {value!r}"
+        )
+    checkHeaderNames(instance.name, "headers", list(value))
+    for key, item in value.items():
+        checkHeaderText(instance.name, f"the header {key}", item)
+
+
+def repeatTimes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """
+    How many rounds a `repeat` plays: an int, at least 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScriptError(
+            f"{instance.name}(): times must be an int, got {typeName(value)} {value!r}"
+        )
+    if value < 1:
+        raise ScriptError(f"{instance.name}(): times must be at least 1, got {value}")
+
+
+def bytesFromBytearray(value: Any) -> Any:
+    """
+    Copy a ``bytearray`` into ``bytes``, so the step cannot change; anything
+    else is left for the step's own check.
+    """
+    return bytes(value) if isinstance(value, bytearray) else value

@@ -11,7 +11,6 @@ and `.render`.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
@@ -20,20 +19,31 @@ import attrs
 from ..errors import NotJSONError, ScriptError
 from ..matchers import Difference, Matcher, childPath, matchValue, renderJSON
 from .checks import (
-    MAX_CLOSE_REASON,
-    MAX_CONTROL_PAYLOAD,
+    anyPattern,
+    binaryPattern,
+    bytesArgument,
+    bytesFromBytearray,
     bytesLike,
-    checkBytes,
-    checkCloseCode,
-    checkHeaderNames,
-    checkHeaderText,
-    checkNumber,
-    checkToken,
-    checkUTF8,
+    closeCode,
+    closeReason,
+    controlPayload,
     eqKey,
     freeze,
-    frozenJSON,
-    frozenPattern,
+    handshakePath,
+    headerPatterns,
+    headerText,
+    httpStatus,
+    httpToken,
+    isCallable,
+    jsonPattern,
+    jsonValue,
+    queryPatterns,
+    reasonPattern,
+    repeatTimes,
+    responseHeaders,
+    seconds,
+    sentText,
+    textPattern,
     toTuple,
 )
 from .message import Message
@@ -93,65 +103,22 @@ class ExpectHandshake(Step):
 
     name: ClassVar[str] = "expectHandshake"
 
-    path: object = attrs.field(default=None, eq=eqKey)
-    subprotocol: str | None = None
-    headers: Mapping[str, object] | None = attrs.field(default=None, eq=eqKey)
-    query: Mapping[str, object] | None = attrs.field(default=None, eq=eqKey)
+    path: object = attrs.field(default=None, eq=eqKey, validator=handshakePath)
+    subprotocol: str | None = attrs.field(
+        default=None, validator=httpToken("subprotocol")
+    )
+    headers: Mapping[str, object] | None = attrs.field(
+        default=None, eq=eqKey, validator=headerPatterns
+    )
+    query: Mapping[str, object] | None = attrs.field(
+        default=None, eq=eqKey, validator=queryPatterns
+    )
 
     def __attrs_post_init__(self) -> None:
-        name = self.name
-        if self.path is not None:
-            if not isinstance(self.path, str | Matcher):
-                raise ScriptError(
-                    f"{name}(): path must be a str or a matcher, got "
-                    f"{typeName(self.path)} {self.path!r}"
-                )
-            if isinstance(self.path, str) and (
-                not self.path.startswith("/") or "?" in self.path or "#" in self.path
-            ):
-                raise ScriptError(
-                    f"{name}(): path {self.path!r} must start with '/' and hold "
-                    f"no '?' or '#'; check query parameters with query="
-                )
-        if self.subprotocol is not None:
-            checkToken(name, "subprotocol", self.subprotocol)
-        if self.headers is not None:
-            headers = self._checkMapping("headers")
-            checkHeaderNames(name, "headers", list(headers))
-            for key, pattern in headers.items():
-                if pattern is not None and not isinstance(pattern, str | Matcher):
-                    raise ScriptError(
-                        f"{name}(): headers[{key!r}] must be a str, a matcher or "
-                        f"None, got {typeName(pattern)} {pattern!r}"
-                    )
-            object.__setattr__(self, "headers", headers)
-        if self.query is not None:
-            query = self._checkMapping("query")
-            for key, pattern in query.items():
-                if pattern is not None and not isinstance(
-                    pattern, str | Matcher | list
-                ):
-                    raise ScriptError(
-                        f"{name}(): query[{key!r}] must be a str, a matcher, a "
-                        f"list of them or None, got {typeName(pattern)} "
-                        f"{pattern!r}"
-                    )
-            object.__setattr__(self, "query", query)
-
-    def _checkMapping(self, field: str) -> Any:
-        value = getattr(self, field)
-        if not isinstance(value, Mapping):
-            raise ScriptError(
-                f"{self.name}(): {field} must be a dict, got {typeName(value)} "
-                f"{value!r}"
-            )
-        for key in value:
-            if not isinstance(key, str) or not key:
-                raise ScriptError(
-                    f"{self.name}(): {field} keys must be non-empty strings, got "
-                    f"{key!r}"
-                )
-        return frozenPattern(self.name, dict(value), field)
+        for field in ("headers", "query"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, freeze(dict(value)))
 
     def checkRequest(
         self,
@@ -260,23 +227,7 @@ class ExpectText(Step):
 
     name: ClassVar[str] = "expectText"
 
-    pattern: object = attrs.field(eq=eqKey)
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.pattern, str | Matcher):
-            return
-        if isinstance(self.pattern, bytes | bytearray):
-            hint = "; for a binary message use expectBinary()"
-        elif (
-            isinstance(self.pattern, dict | list | int | float) or self.pattern is None
-        ):
-            hint = "; to match JSON use expectJSON()"
-        else:
-            hint = ""
-        raise ScriptError(
-            f"{self.name}(): the pattern must be a str or a matcher, got "
-            f"{typeName(self.pattern)} {self.pattern!r}{hint}"
-        )
+    pattern: object = attrs.field(eq=eqKey, validator=textPattern)
 
     def check(self, message: Message) -> list[Difference]:
         """
@@ -304,22 +255,9 @@ class ExpectBinary(Step):
 
     name: ClassVar[str] = "expectBinary"
 
-    pattern: object = attrs.field(eq=eqKey)
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.pattern, bytearray):
-            object.__setattr__(self, "pattern", bytes(self.pattern))
-        if isinstance(self.pattern, bytes | Matcher):
-            return
-        hint = (
-            "; for a text message use expectText()"
-            if isinstance(self.pattern, str)
-            else ""
-        )
-        raise ScriptError(
-            f"{self.name}(): the pattern must be bytes or a matcher, got "
-            f"{typeName(self.pattern)} {self.pattern!r}{hint}"
-        )
+    pattern: object = attrs.field(
+        eq=eqKey, converter=bytesFromBytearray, validator=binaryPattern
+    )
 
     def check(self, message: Message) -> list[Difference]:
         """
@@ -347,15 +285,10 @@ class ExpectJSON(Step):
 
     name: ClassVar[str] = "expectJSON"
 
-    pattern: object = attrs.field(eq=eqKey)
+    pattern: object = attrs.field(eq=eqKey, validator=jsonPattern)
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.pattern, bytes | bytearray):
-            raise ScriptError(
-                f"{self.name}(): the pattern is bytes {self.pattern!r}; JSON is "
-                f"text, for a binary message use expectBinary()"
-            )
-        object.__setattr__(self, "pattern", frozenPattern(self.name, self.pattern))
+        object.__setattr__(self, "pattern", freeze(self.pattern))
 
     def check(self, message: Message) -> list[Difference]:
         """
@@ -388,10 +321,10 @@ class ExpectMessage(Step):
 
     name: ClassVar[str] = "expectMessage"
 
-    pattern: object = attrs.field(eq=eqKey)
+    pattern: object = attrs.field(eq=eqKey, validator=anyPattern)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "pattern", frozenPattern(self.name, self.pattern))
+        object.__setattr__(self, "pattern", freeze(self.pattern))
 
     def check(self, message: Message) -> list[Difference]:
         """
@@ -429,18 +362,7 @@ class SendText(Step):
     name: ClassVar[str] = "sendText"
     isBinary: ClassVar[bool] = False
 
-    text: str
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.text, str):
-            hint = (
-                "; for bytes use sendBinary()" if isinstance(self.text, bytes) else ""
-            )
-            raise ScriptError(
-                f"{self.name}(): the text must be a str, got "
-                f"{typeName(self.text)} {self.text!r}{hint}"
-            )
-        checkUTF8(self.name, self.text, "the text")
+    text: str = attrs.field(validator=sentText)
 
     @property
     def payload(self) -> bytes:
@@ -464,12 +386,10 @@ class SendBinary(Step):
     name: ClassVar[str] = "sendBinary"
     isBinary: ClassVar[bool] = True
 
-    data: bytes = attrs.field(converter=bytesLike)
-
-    def __attrs_post_init__(self) -> None:
-        checkBytes(
-            self.name, "the data", self.data, "for text use sendText(), or encode it"
-        )
+    data: bytes = attrs.field(
+        converter=bytesLike,
+        validator=bytesArgument("the data", "for text use sendText(), or encode it"),
+    )
 
     @property
     def payload(self) -> bytes:
@@ -493,10 +413,10 @@ class SendJSON(Step):
     name: ClassVar[str] = "sendJSON"
     isBinary: ClassVar[bool] = False
 
-    value: object = attrs.field(eq=eqKey)
+    value: object = attrs.field(eq=eqKey, validator=jsonValue)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "value", frozenJSON(self.name, self.value))
+        object.__setattr__(self, "value", freeze(self.value))
 
     @property
     def text(self) -> str:
@@ -531,16 +451,11 @@ class Reply(Step):
 
     name: ClassVar[str] = "reply"
 
-    fn: Callable[[Message], object]
+    fn: Callable[[Message], object] = attrs.field(validator=isCallable)
     expect: object = attrs.field(default=None, eq=False)
     expectation: Expectation | None = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        if not callable(self.fn):
-            raise ScriptError(
-                f"{self.name}(): the function must be callable, got "
-                f"{typeName(self.fn)} {self.fn!r}"
-            )
         expectation = _toExpectation(self.expect)
         object.__setattr__(self, "expectation", expectation)
         if expectation is not None and expectation is not self.expect:
@@ -630,14 +545,7 @@ class Wait(Step):
 
     name: ClassVar[str] = "wait"
 
-    seconds: float
-
-    def __attrs_post_init__(self) -> None:
-        seconds = checkNumber(self.name, "seconds", self.seconds)
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ScriptError(
-                f"{self.name}(): seconds must be finite and >= 0, got {seconds!r}"
-            )
+    seconds: float = attrs.field(validator=seconds)
 
     def __repr__(self) -> str:
         return call(self.name, repr(self.seconds))
@@ -653,15 +561,14 @@ class Ping(Step):
 
     name: ClassVar[str] = "ping"
 
-    payload: bytes = attrs.field(default=b"", converter=bytesLike)
-
-    def __attrs_post_init__(self) -> None:
-        checkBytes(self.name, "the payload", self.payload, "encode text with .encode()")
-        if len(self.payload) > MAX_CONTROL_PAYLOAD:
-            raise ScriptError(
-                f"{self.name}(): the payload is {len(self.payload)} bytes; a ping "
-                f"carries at most {MAX_CONTROL_PAYLOAD}"
-            )
+    payload: bytes = attrs.field(
+        default=b"",
+        converter=bytesLike,
+        validator=[
+            bytesArgument("the payload", "encode text with .encode()"),
+            controlPayload,
+        ],
+    )
 
     def __repr__(self) -> str:
         return call(self.name, *([repr(self.payload)] if self.payload else []))
@@ -682,28 +589,8 @@ class CloseStep(Step):
 
     name: ClassVar[str] = "close"
 
-    code: int | None = 1000
-    reason: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        checkCloseCode(self.name, self.code, receiving=False)
-        if not isinstance(self.reason, str):
-            raise ScriptError(
-                f"{self.name}(): the reason must be a str, got "
-                f"{typeName(self.reason)} {self.reason!r}"
-            )
-        checkUTF8(self.name, self.reason, "the reason")
-        size = len(self.reason.encode("utf-8"))
-        if size > MAX_CLOSE_REASON:
-            raise ScriptError(
-                f"{self.name}(): the reason is {size} bytes in UTF-8; a close "
-                f"frame carries at most {MAX_CLOSE_REASON}"
-            )
-        if self.code is None and self.reason:
-            raise ScriptError(
-                f"{self.name}(): a close frame without a code cannot carry a "
-                f"reason; give a code"
-            )
+    code: int | None = attrs.field(default=1000, validator=closeCode(receiving=False))
+    reason: str = attrs.field(default="", validator=closeReason)
 
     def __repr__(self) -> str:
         if self.reason:
@@ -727,16 +614,8 @@ class ExpectClose(Step):
 
     name: ClassVar[str] = "expectClose"
 
-    code: int | None = None
-    reason: object = attrs.field(default=None, eq=eqKey)
-
-    def __attrs_post_init__(self) -> None:
-        checkCloseCode(self.name, self.code, receiving=True)
-        if self.reason is not None and not isinstance(self.reason, str | Matcher):
-            raise ScriptError(
-                f"{self.name}(): the reason must be a str, a matcher or None, got "
-                f"{typeName(self.reason)} {self.reason!r}"
-            )
+    code: int | None = attrs.field(default=None, validator=closeCode(receiving=True))
+    reason: object = attrs.field(default=None, eq=eqKey, validator=reasonPattern)
 
     def check(self, code: int | None, reason: str | None) -> list[Difference]:
         """
@@ -802,31 +681,14 @@ class Reject(Step):
 
     name: ClassVar[str] = "reject"
 
-    status: int
-    reason: str = ""
-    headers: Mapping[str, str] | None = attrs.field(default=None, eq=eqKey)
+    status: int = attrs.field(validator=httpStatus)
+    reason: str = attrs.field(default="", validator=headerText("the reason"))
+    headers: Mapping[str, str] | None = attrs.field(
+        default=None, eq=eqKey, validator=responseHeaders
+    )
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.status, bool) or not isinstance(self.status, int):
-            raise ScriptError(
-                f"{self.name}(): the status must be an int, got "
-                f"{typeName(self.status)} {self.status!r}"
-            )
-        if not 300 <= self.status <= 599:
-            raise ScriptError(
-                f"{self.name}(): status {self.status} does not refuse a handshake; "
-                f"use a 3xx, 4xx or 5xx status (300-599)"
-            )
-        checkHeaderText(self.name, "the reason", self.reason)
         if self.headers is not None:
-            if not isinstance(self.headers, Mapping):
-                raise ScriptError(
-                    f"{self.name}(): headers must be a dict, got "
-                    f"{typeName(self.headers)} {self.headers!r}"
-                )
-            checkHeaderNames(self.name, "headers", list(self.headers))
-            for key, value in self.headers.items():
-                checkHeaderText(self.name, f"the header {key}", value)
             object.__setattr__(self, "headers", freeze(dict(self.headers)))
 
     def __repr__(self) -> str:
@@ -851,10 +713,13 @@ class InAnyOrder(Step):
 
     expectations: tuple[Groupable, ...] = attrs.field(converter=toTuple)
 
-    def __attrs_post_init__(self) -> None:
-        if not self.expectations:
+    @expectations.validator
+    def _checkExpectations(
+        self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]
+    ) -> None:
+        if not value:
             raise ScriptError(f"{self.name}(): give at least one expectation")
-        for number, step in enumerate(self.expectations, 1):
+        for number, step in enumerate(value, 1):
             if isinstance(step, Groupable):
                 continue
             if isinstance(step, Step):
@@ -890,21 +755,15 @@ class Repeat(Step):
     name: ClassVar[str] = "repeat"
 
     steps: tuple[Step, ...] = attrs.field(converter=toTuple)
-    times: int
+    times: int = attrs.field(validator=repeatTimes)
 
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.times, bool) or not isinstance(self.times, int):
-            raise ScriptError(
-                f"{self.name}(): times must be an int, got "
-                f"{typeName(self.times)} {self.times!r}"
-            )
-        if self.times < 1:
-            raise ScriptError(
-                f"{self.name}(): times must be at least 1, got {self.times}"
-            )
-        if not self.steps:
+    @steps.validator
+    def _checkSteps(
+        self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]
+    ) -> None:
+        if not value:
             raise ScriptError(f"{self.name}(): give at least one step to repeat")
-        for number, step in enumerate(self.steps, 1):
+        for number, step in enumerate(value, 1):
             if not isinstance(step, Step):
                 raise ScriptError(
                     f"{self.name}(): item {number} is {typeName(step)} {step!r}, "
