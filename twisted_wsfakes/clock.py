@@ -344,6 +344,11 @@ class _BucketQueue:
     memory.  Here only the earliest bucket is a heap (small, so it stays in
     the CPU's caches); later buckets are plain lists that keys are appended
     to, each heapified when its turn comes.
+
+    ``bench/clock.py`` times it against one plain heap (its "heap" columns):
+    at 100,000 timers the heap takes 1.3x as long (0.45 s against 0.35 s);
+    at 10,000 and below it is as fast or a little faster, by under 3 ms.
+    The buckets stay for the large case, which the benchmark's targets name.
     """
 
     def __init__(self) -> None:
