@@ -4,8 +4,8 @@ closed union `AnyStep` a script engine matches on.  Each expecting step also
 checks what arrives (``check``), returning `Difference` values.
 
 The public functions that build them live in `.builders`.  It may import
-`twisted_wsfakes.errors`, `twisted_wsfakes.matchers`, `.checks`, `.message`
-and `.render`.
+`twisted_wsfakes.errors`, `twisted_wsfakes.matchers`, `.checks`,
+`.matching`, `.message` and `.render`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
-from ..errors import NotJSONError, ScriptError
-from ..matchers import Difference, Matcher, childPath, matchValue, renderJSON
+from ..errors import ScriptError
+from ..matchers import Difference, Matcher, matchValue, renderJSON
+from . import matching
 from .checks import (
     anyPattern,
     binaryPattern,
@@ -47,19 +48,7 @@ from .checks import (
     toTuple,
 )
 from .message import Message
-from .render import call, callableName, preview, renderOptional, renderText, typeName
-
-
-def _wrongKind(wanted: str, message: Message) -> list[Difference]:
-    got = message.text if message.text is not None else message.data
-    return [
-        Difference(
-            "$",
-            f"a {wanted} message",
-            f"a {message.kind} message",
-            f"expected a {wanted} message, got a {message.kind} one: {preview(got)}",
-        )
-    ]
+from .render import call, callableName, renderOptional, renderText, typeName
 
 
 class Step:
@@ -136,29 +125,12 @@ class ExpectHandshake(Step):
         :param subprotocols: the subprotocols the client offered.
         :returns: the differences, empty when the request matches.
         """
-        differences: list[Difference] = []
-        if self.path is not None:
-            differences += matchValue(self.path, path, "path")
-        for key, pattern in (self.query or {}).items():
-            where = childPath("query", key)
-            values = list(query.get(key, []))
-            if isinstance(pattern, list):
-                differences += matchValue(pattern, values, where)
-            else:
-                differences += _checkOnce(pattern, values, where, "parameter")
-        differences += self._checkHeaders(headers)
-        offered = list(subprotocols)
-        if self.subprotocol is not None and self.subprotocol not in offered:
-            differences.append(
-                Difference(
-                    "subprotocol",
-                    renderJSON(self.subprotocol),
-                    renderJSON(offered),
-                    f"the client did not offer {renderJSON(self.subprotocol)}; "
-                    f"it offered {renderJSON(offered)}",
-                )
-            )
-        return differences
+        return (
+            (matchValue(self.path, path, "path") if self.path is not None else [])
+            + matching.query(self.query, query)
+            + matching.headers(self.headers, headers)
+            + matching.offered(self.subprotocol, subprotocols)
+        )
 
     def checkResponse(
         self, headers: Mapping[str, str], subprotocol: str | None
@@ -170,18 +142,9 @@ class ExpectHandshake(Step):
         :param subprotocol: the subprotocol the server selected, if any.
         :returns: the differences, empty when the response matches.
         """
-        differences = self._checkHeaders(headers)
+        differences = matching.headers(self.headers, headers)
         if self.subprotocol is not None and subprotocol != self.subprotocol:
             differences += matchValue(self.subprotocol, subprotocol, "subprotocol")
-        return differences
-
-    def _checkHeaders(self, headers: Mapping[str, str]) -> list[Difference]:
-        byName = {name.lower(): value for name, value in headers.items()}
-        differences: list[Difference] = []
-        for name, pattern in (self.headers or {}).items():
-            values = [byName[name.lower()]] if name.lower() in byName else []
-            where = childPath("headers", name)
-            differences += _checkOnce(pattern, values, where, "header")
         return differences
 
     def __repr__(self) -> str:
@@ -192,28 +155,6 @@ class ExpectHandshake(Step):
             headers=renderOptional(self.headers),
             query=renderOptional(self.query),
         )
-
-
-def _checkOnce(
-    pattern: object, values: list[str], where: str, what: str
-) -> list[Difference]:
-    """
-    Check a header or query parameter that must be absent (``pattern`` is
-    ``None``) or appear exactly once with a matching value.
-    """
-    if pattern is None:
-        if not values:
-            return []
-        return [
-            Difference(
-                where, "absent", renderJSON(values), f"the {what} must be absent"
-            )
-        ]
-    if len(values) != 1:
-        got = renderJSON(values) if values else "missing"
-        why = "missing" if not values else f"appears {len(values)} times"
-        return [Difference(where, renderJSON(pattern), got, why)]
-    return matchValue(pattern, values[0], where)
 
 
 @attrs.frozen(repr=False)
@@ -235,9 +176,7 @@ class ExpectText(Step):
 
         :returns: the differences, empty when ``message`` matches.
         """
-        if message.text is None:
-            return _wrongKind("text", message)
-        return matchValue(self.pattern, message.text)
+        return matching.textMessage(self.pattern, message)
 
     def __repr__(self) -> str:
         return call(self.name, renderText(self.pattern))
@@ -265,9 +204,7 @@ class ExpectBinary(Step):
 
         :returns: the differences, empty when ``message`` matches.
         """
-        if message.kind != "binary":
-            return _wrongKind("binary", message)
-        return matchValue(self.pattern, message.data)
+        return matching.binaryMessage(self.pattern, message)
 
     def __repr__(self) -> str:
         return call(self.name, renderJSON(self.pattern))
@@ -296,15 +233,7 @@ class ExpectJSON(Step):
 
         :returns: the differences, empty when ``message`` matches.
         """
-        if message.text is None:
-            return _wrongKind("text", message)
-        try:
-            value = message.json()
-        except NotJSONError as e:
-            return [
-                Difference("$", renderJSON(self.pattern), preview(message.text), str(e))
-            ]
-        return matchValue(self.pattern, value)
+        return matching.jsonMessage(self.pattern, message)
 
     def __repr__(self) -> str:
         return call(self.name, renderJSON(self.pattern))
@@ -332,17 +261,7 @@ class ExpectMessage(Step):
 
         :returns: the differences, empty when ``message`` matches.
         """
-        if message.text is None:
-            return matchValue(self.pattern, message.data)
-        try:
-            value = message.json()
-        except NotJSONError:
-            return matchValue(self.pattern, message.text)
-        differences = matchValue(self.pattern, value)
-        # Text that happens to be JSON ("1", "true") still matches as text.
-        if differences and not matchValue(self.pattern, message.text):
-            return []
-        return differences
+        return matching.anyMessage(self.pattern, message)
 
     def __repr__(self) -> str:
         return call(self.name, renderJSON(self.pattern))
@@ -625,13 +544,7 @@ class ExpectClose(Step):
         :param reason: its reason; ``None`` is read as ``""``.
         :returns: the differences, empty when the frame matches.
         """
-        differences = []
-        received = 1005 if code is None else code
-        if self.code is not None and received != self.code:
-            differences.append(Difference("code", str(self.code), str(received)))
-        if self.reason is not None:
-            differences += matchValue(self.reason, reason or "", "reason")
-        return differences
+        return matching.closeFrame(self.code, self.reason, code, reason)
 
     def __repr__(self) -> str:
         return call(
