@@ -817,6 +817,14 @@ class FakeReactor(ReactorCore):
         listener.startListening()
         return listener
 
+    @property
+    def listeners(self) -> list[Listener]:
+        """
+        The in-memory ports listening now, in the order they started: what
+        a test's cleanup stops, say.
+        """
+        return list(self._listeners.values())
+
     def listenerAt(self, host: str, port: int) -> Listener | None:
         """
         What listens for exactly ``host`` on ``port``, if anything.

@@ -167,7 +167,7 @@ def useEndingReactor(testCase: SynchronousTestCase) -> FakeReactor:
     def endAll() -> None:
         for connection in reactor.connections:
             connection.drop()
-        for listener in list(reactor._listeners.values()):
+        for listener in reactor.listeners:
             listener.stopListening()
         reactor.flush()
 

@@ -792,6 +792,19 @@ class OutageTests(SynchronousTestCase):
         self.assertIsInstance(self.server, Listener)
         self.assertTrue(verifyObject(IListeningPort, self.server))
 
+    def test_reactorListsListeners(self) -> None:
+        """
+        ``reactor.listeners`` lists the ports listening now: one taken down
+        leaves it, and comes back when up again.
+        """
+        other = self.reactor.listenUNIX("/tmp/feed.sock", RecorderFactory())
+        self.assertEqual(self.reactor.listeners, [self.server, other])
+        self.server.down()
+        self.assertEqual(self.reactor.listeners, [other])
+        self.server.up()
+        self.assertEqual(self.reactor.listeners, [other, self.server])
+        other.stopListening()
+
     def test_downRefusesAndDrops(self) -> None:
         """
         A port taken down refuses new connections and drops the open ones.
