@@ -296,34 +296,35 @@ def jsonValue(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
     stepName = instance.name
 
     def visit(part: object, place: Place) -> object:
-        if part is None or isinstance(part, bool | int):
-            return part
-        # The path is named only when something is wrong: this runs for
-        # every part of every value sent.
-        if isinstance(part, str):
-            if not part.isascii():
-                checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
-            return part
-        path = pathTo("$", place)
-        if isinstance(part, float):
-            if not math.isfinite(part):
-                raise ScriptError(
-                    f"{stepName}(): {path} is {part!r}, which JSON cannot "
-                    f"represent (json.dumps would write {json.dumps(part)}, which "
-                    f"no JSON parser accepts)"
-                )
-            return part
+        # Containers and plain values first, and the path named only when
+        # something is wrong: this runs for every part of every value sent.
         if isinstance(part, dict):
             for key in part:
                 if not isinstance(key, str):
                     raise ScriptError(
-                        f"{stepName}(): {path} has the key {key!r} "
+                        f"{stepName}(): {pathTo('$', place)} has the key {key!r} "
                         f"({typeName(key)}); JSON object keys are strings"
                     )
-                checkUTF8(stepName, key, f"a key of {path}")
+                if not key.isascii():
+                    checkUTF8(stepName, key, f"a key of {pathTo('$', place)}")
             return DESCEND
         if isinstance(part, list | tuple):
             return DESCEND
+        if isinstance(part, str):
+            if not part.isascii():
+                checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
+            return part
+        if part is None or isinstance(part, bool | int):
+            return part
+        if isinstance(part, float) and math.isfinite(part):
+            return part
+        path = pathTo("$", place)
+        if isinstance(part, float):
+            raise ScriptError(
+                f"{stepName}(): {path} is {part!r}, which JSON cannot represent "
+                f"(json.dumps would write {json.dumps(part)}, which no JSON "
+                f"parser accepts)"
+            )
         if isinstance(part, Matcher):
             raise ScriptError(
                 f"{stepName}(): {path} is the matcher {part!r}; matchers say what "
