@@ -58,6 +58,7 @@ from .errors import (
     UsageError,
     WsFakesError,
 )
+from .listener import Listener
 from .matchers import (
     ANY,
     Difference,
@@ -68,7 +69,7 @@ from .matchers import (
     regex,
     strict,
 )
-from .network import FakeReactor, Listener
+from .network import FakeReactor
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Message,

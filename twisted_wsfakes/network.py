@@ -1,19 +1,18 @@
 """
 A reactor for tests whose network lives in memory and whose time is fake.
 
-It imports ``attempts``, ``clock``, ``connection``, ``core``, ``errors`` and
-``threads`` from this package; ``peers`` on first use (Autobahn's import
-cost, pointing down); ``script`` only for type hints.
+Its listening ports are `twisted_wsfakes.listener`'s `Listener`.  It
+imports ``attempts``, ``clock``, ``connection``, ``core``, ``errors``,
+``listener`` and ``threads`` from this package; ``peers`` on first use
+(Autobahn's import cost, pointing down); ``script`` only for type hints.
 """
 
 from __future__ import annotations
 
-import errno
 import heapq
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from twisted.internet import defer, error
@@ -26,7 +25,6 @@ from twisted.internet.interfaces import (
     IDelayedCall,
     IHostnameResolver,
     IHostResolution,
-    IListeningPort,
     IProtocol,
     IProtocolFactory,
     IReactorCore,
@@ -43,10 +41,17 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from .attempts import Attempts, ConnectionAttempt, Outcome
-from .clock import Clock, formatTime
+from .clock import Clock
 from .connection import Address, Connection, callLogged
 from .core import ReactorCore
-from .errors import NeverSettles, OutageError
+from .errors import NeverSettles
+from .listener import (
+    IPV4_WILDCARDS,
+    Listener,
+    RouteKey,
+    routeKey,
+    tcpAddress,
+)
 from .threads import FakeThreadPool, ThreadCalls
 
 if TYPE_CHECKING:
@@ -59,7 +64,6 @@ if TYPE_CHECKING:
 #: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
 #: which no real host uses.
 _TEST_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
-_IPV4_WILDCARDS = ("", "0.0.0.0")
 
 
 class _ReactorClock(Clock):
@@ -111,7 +115,7 @@ class _Resolver:
     ) -> IHostResolution:
         resolution = _Resolution(hostName)
         resolutionReceiver.resolutionBegan(resolution)
-        address = _address(self._reactor.addressOf(hostName), portNumber)
+        address = tcpAddress(self._reactor.addressOf(hostName), portNumber)
         if addressTypes is None or type(address) in addressTypes:
             resolutionReceiver.addressResolved(address)
         resolutionReceiver.resolutionComplete()
@@ -180,13 +184,13 @@ class _Connector(BaseConnector):
         return pending
 
     def getDestination(self) -> IAddress:
-        return _address(self.host, self.port)
+        return tcpAddress(self.host, self.port)
 
     def _serverAddress(self) -> Address:
         """
         The address this connector reaches on the fake network.
         """
-        return _address(self._reactor.addressOf(self.host), self.port)
+        return tcpAddress(self._reactor.addressOf(self.host), self.port)
 
 
 class _UNIXConnector(_Connector):
@@ -208,254 +212,6 @@ class _UNIXConnector(_Connector):
 
     def _serverAddress(self) -> UNIXAddress:
         return UNIXAddress(self.host)
-
-
-#: What a listener can be switched to, in :meth:`Listener.schedule`.
-ListenerState = Literal["down", "up"]
-
-
-@implementer(IListeningPort)
-class Listener:
-    """
-    An in-memory listening port, and the one place its faults are set.
-
-    ``reactor.listenTCP``, ``listenSSL`` and ``listenUNIX`` return one, and a
-    :class:`ScriptedServer` has one as its ``listener`` (shared by the
-    servers on other paths of its host and port).  Besides the
-    ``IListeningPort`` methods, it takes the server away and back, now or at
-    set clock times, and refuses or hangs coming connections::
-
-        server = reactor.listenTCP(9000, serverFactory)
-        server.refuseNext(2)        # the next two attempts are refused
-        server.hangNext()           # the one after is accepted, never answered
-        server.schedule([(10.0, "down"), (10.0 + 6 * 3600, "up")])
-        reactor.advance(10.0 + 6 * 3600)   # six hours, in milliseconds
-
-    While down, the port is not listening: connection attempts to it are
-    refused, as when the server process is gone.
-
-    :ivar reactor: the :class:`FakeReactor` it listens on.
-    :ivar address: the address it listens at.
-    :ivar factory: the protocol factory that builds its server protocols.
-    :ivar listening: whether it is listening now (up).
-    :ivar accepted: the connections it accepted, in order.
-    :ivar refusals: how many coming attempts it will refuse while listening
-        (see :meth:`refuseNext`).
-    :ivar refuseAll: whether it refuses every coming attempt while listening
-        (set by scripted servers whose scripts are used up).
-    :ivar hangs: how many coming connections it will accept and never
-        answer (see :meth:`hangNext`).
-    :ivar history: each :meth:`down` and :meth:`up` so far, as
-        ``(time, "down" or "up")``.
-    """
-
-    def __init__(
-        self,
-        reactor: FakeReactor,
-        address: Address,
-        factory: IProtocolFactory,
-    ) -> None:
-        self.reactor = reactor
-        self.address = address
-        self.factory = factory
-        self.listening = False
-        self.accepted: list[Connection] = []
-        self.refusals = 0
-        self.refuseAll = False
-        self.hangs = 0
-        self.history: list[tuple[float, ListenerState]] = []
-        # The last change scheduled: when, and the state it leaves.
-        self._lastScheduled: tuple[float, ListenerState] | None = None
-
-    # IListeningPort.
-
-    def startListening(self) -> None:
-        key = _routeKey(self.address)
-        if key in self.reactor._listeners:
-            inUse = OSError(errno.EADDRINUSE, "Address already in use")
-            if isinstance(self.address, UNIXAddress):
-                raise error.CannotListenError(None, _path(self.address), inUse)
-            raise error.CannotListenError(self.address.host, self.address.port, inUse)
-        self.reactor._listeners[key] = self
-        self.listening = True
-        self.factory.doStart()
-
-    def stopListening(self) -> defer.Deferred[None]:
-        if self.listening:
-            self.listening = False
-            del self.reactor._listeners[_routeKey(self.address)]
-            self.factory.doStop()
-        return defer.succeed(None)
-
-    def getHost(self) -> Address:
-        return self.address
-
-    @property
-    def reachableAddress(self) -> Address:
-        """
-        The address a client reaches it at: its own, or for a port that
-        listens on every interface, the loopback address.
-        """
-        address = self.address
-        if isinstance(address, UNIXAddress):
-            return address
-        if address.host in _IPV4_WILDCARDS:
-            return _address("127.0.0.1", address.port)
-        if address.host == "::":
-            return _address("::1", address.port)
-        return address
-
-    # Faults.
-
-    def down(self, dropConnections: bool = True) -> None:
-        """
-        Stop listening, as when the server process is gone: attempts are
-        refused until :meth:`up`, and (unless ``dropConnections`` is false)
-        the connections it accepted are cut, with no close frame and no
-        FIN, as a crash would.  Then deliver until all is quiet.
-
-        :raises OutageError: if it was taken down already (a port the
-            application stopped with ``stopListening()`` can be).
-        """
-        self._change("down")
-        self.stopListening()
-        if dropConnections:
-            for connection in self.accepted:
-                connection.drop()
-        self.reactor.flush()
-
-    def up(self) -> None:
-        """
-        Listen again on the same address, then deliver until all is quiet.
-
-        :raises OutageError: if it is up already.
-        """
-        self._change("up")
-        self.startListening()
-        self.reactor.flush()
-
-    def refuseNext(self, n: int = 1) -> None:
-        """
-        Refuse the next ``n`` connection attempts, as a full server would.
-        """
-        self.refusals += n
-
-    def hangNext(self, n: int = 1) -> None:
-        """
-        Accept the next ``n`` connections and never answer them: their
-        bytes are read and dropped, and they stay open until a side closes
-        them (a client's own timeout, say).
-        """
-        self.hangs += n
-
-    def schedule(
-        self,
-        changes: Iterable[tuple[float, ListenerState]],
-        *,
-        dropConnections: bool = True,
-    ) -> None:
-        """
-        Go :meth:`down` or :meth:`up` at each of the given clock times::
-
-            server.schedule([(10.0, "down"), (25.0, "up")])
-
-        A change due at the same time as another timer runs in the order
-        scheduled (first-in first-out), so a schedule set up before the code
-        under test starts comes first.
-
-        :param changes: ``(time, "down")`` and ``(time, "up")`` pairs, in time
-            order, alternating, the first opposite to the state it will be
-            in after any changes already scheduled.
-        :param dropConnections: whether going down cuts the open
-            connections, as for :meth:`down`.
-        :raises OutageError: for a time in the past or out of order, a state
-            that is not ``"down"`` or ``"up"``, or two of the same in a row;
-            then nothing is scheduled.
-        """
-        changes = list(changes)
-        now = self.reactor.seconds()
-        planned = self._lastScheduled
-        if planned is None or planned[0] < now:
-            planned = (now, _stateOf(self))
-        for time, state in changes:
-            if state not in ("down", "up"):
-                raise OutageError(
-                    f'state at {time!r} must be "down" or "up", got {state!r}'
-                )
-            earliest = max(now, planned[0])
-            if time < earliest:
-                raise OutageError(
-                    f"cannot go {state} at {formatTime(time)}: that is before "
-                    f"{formatTime(earliest)} (now, or the change before)"
-                )
-            if state == planned[1]:
-                raise OutageError(
-                    f"cannot go {state} at {formatTime(time)}: the port is "
-                    f"{state} already by then"
-                )
-            planned = (time, state)
-        for time, state in changes:
-            if state == "down":
-                self.reactor.callLater(time - now, self.down, dropConnections)
-            else:
-                self.reactor.callLater(time - now, self.up)
-        self._lastScheduled = planned
-
-    def whyRefusing(self) -> str | None:
-        """
-        Say why it would refuse a connection now, or ``None`` if it would
-        accept one.
-        """
-        if not self.listening:
-            return "is not listening (it was stopped or taken down)"
-        if self.refuseAll:
-            return (
-                'refuses every connection (its scripts are used up: afterLast="refuse")'
-            )
-        if self.refusals:
-            return f"is set to refuse its next {self.refusals} attempt(s) (refuseNext)"
-        return None
-
-    def admit(self) -> bool:
-        """
-        Take one connection attempt: whether it is accepted, counting it
-        against :meth:`refuseNext`.
-        """
-        if not self.listening or self.refuseAll:
-            return False
-        if self.refusals:
-            self.refusals -= 1
-            return False
-        return True
-
-    def serverFactory(self) -> Callable[[Address], IProtocol | None]:
-        """
-        What builds the server end of the next accepted connection: the
-        factory's ``buildProtocol``, or, for a connection :meth:`hangNext`
-        hangs, a protocol that never answers.
-        """
-        if self.hangs:
-            self.hangs -= 1
-            return lambda address: Protocol()
-        return self.factory.buildProtocol
-
-    def _change(self, state: ListenerState) -> None:
-        now = self.reactor.seconds()
-        if state == "up":
-            already = self.listening
-        else:
-            # A port the application stopped itself can still be taken
-            # down, cutting what it accepted, as its process dying would.
-            lastChange = self.history[-1][1] if self.history else None
-            already = not self.listening and lastChange == "down"
-        if already:
-            since = [t for t, s in self.history if s == state]
-            when = f" since {formatTime(since[-1])}" if since else ""
-            raise OutageError(f"cannot take {self!r} {state}: it is {state}{when}")
-        self.history.append((now, state))
-
-    def __repr__(self) -> str:
-        return f"<in-memory listener on {_describeAddress(self.address)}>"
 
 
 @implementer(
@@ -543,7 +299,9 @@ class FakeReactor(ReactorCore):
         # The number of the connection being pumped, during a round.
         self._pumping: int | None = None
         self.nameResolver: IHostnameResolver = _Resolver(self)
-        self._listeners: dict[tuple[str, str | int], Listener] = {}
+        # The ports listening now, by where they sit: public to the package
+        # (a Listener adds and removes itself), not documented.
+        self.ports: dict[RouteKey, Listener] = {}
         self._pendingConnects: list[_PendingConnect] = []
         self._names: dict[str, str] = {"localhost": "127.0.0.1"}
         self._nextEphemeralPort = 50000
@@ -813,7 +571,7 @@ class FakeReactor(ReactorCore):
         :raises twisted.internet.error.CannotListenError: if something
             listens there already.
         """
-        listener = Listener(self, _address(self.addressOf(host), port), factory)
+        listener = Listener(self, tcpAddress(self.addressOf(host), port), factory)
         listener.startListening()
         return listener
 
@@ -823,13 +581,13 @@ class FakeReactor(ReactorCore):
         The in-memory ports listening now, in the order they started: what
         a test's cleanup stops, say.
         """
-        return list(self._listeners.values())
+        return list(self.ports.values())
 
     def listenerAt(self, host: str, port: int) -> Listener | None:
         """
         What listens for exactly ``host`` on ``port``, if anything.
         """
-        return self._listeners.get((self.addressOf(host), port))
+        return self.ports.get((self.addressOf(host), port))
 
     # Names.
 
@@ -873,10 +631,10 @@ class FakeReactor(ReactorCore):
     def _listenTCP(
         self, port: int, factory: IProtocolFactory, interface: str
     ) -> Listener:
-        host = "0.0.0.0" if interface in _IPV4_WILDCARDS else self.addressOf(interface)
+        host = "0.0.0.0" if interface in IPV4_WILDCARDS else self.addressOf(interface)
         if port == 0:
             port = self._ephemeralPort()
-        listener = Listener(self, _address(host, port), factory)
+        listener = Listener(self, tcpAddress(host, port), factory)
         listener.startListening()
         return listener
 
@@ -1041,7 +799,7 @@ class FakeReactor(ReactorCore):
         if isinstance(serverAddress, UNIXAddress):
             # A UNIX client socket is unnamed.
             return UNIXAddress(None)
-        return _address(_clientHostFor(serverAddress), self._ephemeralPort())
+        return tcpAddress(_clientHostFor(serverAddress), self._ephemeralPort())
 
     def newConnection(
         self,
@@ -1096,14 +854,14 @@ class FakeReactor(ReactorCore):
         connection.start()
 
     def _listenerFor(self, address: Address) -> Listener | None:
-        exact = self._listeners.get(_routeKey(address))
+        exact = self.ports.get(routeKey(address))
         if exact is not None or isinstance(address, UNIXAddress):
             return exact
         # A "::" listener is dual-stack: it takes IPv4 too, as by default on
         # a real machine.
         wildcards = ("::",) if isinstance(address, IPv6Address) else ("0.0.0.0", "::")
         for wildcard in wildcards:
-            listener = self._listeners.get((wildcard, address.port))
+            listener = self.ports.get((wildcard, address.port))
             if listener is not None:
                 return listener
         return None
@@ -1126,10 +884,6 @@ class FakeReactor(ReactorCore):
         self.advance(0)
 
 
-def _stateOf(listener: Listener) -> ListenerState:
-    return "up" if listener.listening else "down"
-
-
 def _buildLogged(
     build: Callable[[Address], IProtocol | None], address: Address
 ) -> IProtocol | None | Failure:
@@ -1144,42 +898,6 @@ def _buildLogged(
         build=build,
     )
     return failure if failure is not None else built[0]
-
-
-def _routeKey(address: Address) -> tuple[str, str | int]:
-    """
-    Where ``address`` sits on the fake network: a UNIX path, or a host and
-    port.
-    """
-    if isinstance(address, UNIXAddress):
-        return ("unix", _path(address))
-    return (address.host, address.port)
-
-
-def hostAndPort(address: Address) -> tuple[str, int]:
-    """
-    The host and port of ``address`` as a :class:`ConnectionAttempt`
-    records them: for a UNIX socket, its path and port 0.
-    """
-    if isinstance(address, UNIXAddress):
-        return (_path(address), 0)
-    return (address.host, address.port)
-
-
-def _describeAddress(address: Address) -> str:
-    if isinstance(address, UNIXAddress):
-        return _path(address)
-    return f"{address.host}:{address.port}"
-
-
-def _path(address: UNIXAddress) -> str:
-    return "" if address.name is None else os.fsdecode(address.name)
-
-
-def _address(host: str, port: int) -> Address:
-    if isIPv6Address(host):
-        return IPv6Address("TCP", host, port)
-    return IPv4Address("TCP", host, port)
 
 
 def _clientHostFor(server: IPv4Address | IPv6Address) -> str:

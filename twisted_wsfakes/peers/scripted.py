@@ -30,7 +30,7 @@ from .seam import PeerNetwork
 if TYPE_CHECKING:
     # For the type of ScriptedServer.listener only: at run time the peers
     # know the network through the seam, and the network imports them.
-    from ..network import Listener
+    from ..listener import Listener
 
 AfterLast = Literal["repeat", "refuse"]
 

@@ -31,7 +31,8 @@ from ..attempts import Attempts, ConnectionAttempt, Outcome
 from ..clock import formatTime
 from ..connection import Address
 from ..errors import AttemptAlreadyResolved, NothingToConnectTo
-from ..network import FakeReactor, Listener, hostAndPort
+from ..listener import Listener, hostAndPort
+from ..network import FakeReactor
 from ..peers import ScriptedServer
 
 #: What a connection attempt can be made to reach: a scripted server from

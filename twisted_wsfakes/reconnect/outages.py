@@ -17,7 +17,8 @@ from twisted.internet.interfaces import IListeningPort
 
 from ..deprecate import warnRenamed
 from ..errors import OutageError
-from ..network import FakeReactor, Listener, ListenerState
+from ..listener import Listener, ListenerState
+from ..network import FakeReactor
 from ..peers import ScriptedServer
 
 

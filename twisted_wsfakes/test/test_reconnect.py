@@ -39,7 +39,8 @@ from ..errors import (
     OutageError,
     RetryMismatch,
 )
-from ..network import FakeReactor, Listener
+from ..listener import Listener
+from ..network import FakeReactor
 from ..reconnect import (
     FakeEndpoint,
     ListenerSwitch,
