@@ -36,13 +36,14 @@ from ..script import (
     Message,
     Script,
     close,
-    drop,
+    closeTCP,
     expectBinary,
     expectClose,
     expectHandshake,
     expectJSON,
     expectMessage,
     expectText,
+    goSilent,
     inAnyOrder,
     ping,
     reject,
@@ -51,7 +52,6 @@ from ..script import (
     sendBinary,
     sendJSON,
     sendText,
-    stall,
     wait,
 )
 
@@ -351,7 +351,7 @@ class WaitingTests(SynchronousTestCase):
 
 class ClosingTests(SynchronousTestCase):
     """
-    ``close``, ``expectClose``, ``drop`` and ``stall`` end the script.
+    ``close``, ``expectClose``, ``closeTCP`` and ``goSilent`` end the script.
     """
 
     def test_closeAnswered(self) -> None:
@@ -406,15 +406,15 @@ class ClosingTests(SynchronousTestCase):
         mismatch = _mismatch(run.closed(broken))
         self.assertEqual(mismatch.problem, "invalid payload")
 
-    def test_dropAndStall(self) -> None:
+    def test_closeTCPAndGoSilent(self) -> None:
         """
-        ``drop`` hangs up, ``stall`` stops reading; each ends the script.
+        ``closeTCP`` hangs up, ``goSilent`` stops reading; each ends the script.
         """
-        dropped, actions = _opened(sendText("x"), drop())
+        dropped, actions = _opened(sendText("x"), closeTCP())
         self.assertEqual(
             (actions, dropped.state), ([_text("x"), HangUp()], RunState.DONE)
         )
-        stalled, actions = _opened(stall())
+        stalled, actions = _opened(goSilent())
         self.assertEqual((actions, stalled.state), ([StopReading()], RunState.DONE))
 
     def test_endedEarly(self) -> None:
