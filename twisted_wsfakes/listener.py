@@ -1,9 +1,9 @@
 """
 In-memory listening ports: the `Listener` a ``listenTCP`` returns, the one
-place a port's faults are set (down, up, refuse, hang, schedule), and the
-address helpers the network shares with it.
+place a port's faults are set (down, up, refuse, hang, schedule).
 
-It imports ``clock``, ``connection`` and ``errors`` from this package; the
+It imports ``address``, ``clock``, ``connection`` and ``errors`` from this
+package; the
 reactor it listens on is any `ListenerHost` (the `FakeReactor` in
 ``network``, which imports this module).
 """
@@ -11,13 +11,11 @@ reactor it listens on is any `ListenerHost` (the `FakeReactor` in
 from __future__ import annotations
 
 import errno
-import os
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, Protocol
 
 from twisted.internet import defer, error
-from twisted.internet.abstract import isIPv6Address
-from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twisted.internet.address import UNIXAddress
 from twisted.internet.interfaces import (
     IDelayedCall,
     IListeningPort,
@@ -27,15 +25,17 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from zope.interface import implementer
 
+from .address import (
+    IPV4_WILDCARDS,
+    RouteKey,
+    describeAddress,
+    routeKey,
+    socketPath,
+    tcpAddress,
+)
 from .clock import formatTime
 from .connection import Address, Connection
 from .errors import OutageError
-
-#: The interfaces that mean every IPv4 host.
-IPV4_WILDCARDS = ("", "0.0.0.0")
-
-#: Where a port sits on the network: a UNIX path, or a host and port.
-RouteKey = tuple[str, str | int]
 
 
 class ListenerHost(Protocol):
@@ -314,39 +314,3 @@ class Listener:
 
 def _stateOf(listener: Listener) -> ListenerState:
     return "up" if listener.listening else "down"
-
-
-def routeKey(address: Address) -> RouteKey:
-    """
-    Where ``address`` sits on the fake network: a UNIX path, or a host and
-    port.
-    """
-    if isinstance(address, UNIXAddress):
-        return ("unix", socketPath(address))
-    return (address.host, address.port)
-
-
-def hostAndPort(address: Address) -> tuple[str, int]:
-    """
-    The host and port of ``address`` as a :class:`ConnectionAttempt`
-    records them: for a UNIX socket, its path and port 0.
-    """
-    if isinstance(address, UNIXAddress):
-        return (socketPath(address), 0)
-    return (address.host, address.port)
-
-
-def describeAddress(address: Address) -> str:
-    if isinstance(address, UNIXAddress):
-        return socketPath(address)
-    return f"{address.host}:{address.port}"
-
-
-def socketPath(address: UNIXAddress) -> str:
-    return "" if address.name is None else os.fsdecode(address.name)
-
-
-def tcpAddress(host: str, port: int) -> Address:
-    if isIPv6Address(host):
-        return IPv6Address("TCP", host, port)
-    return IPv4Address("TCP", host, port)

@@ -1,10 +1,14 @@
 """
 A reactor for tests whose network lives in memory and whose time is fake.
 
-Its listening ports are `twisted_wsfakes.listener`'s `Listener`.  It
-imports ``attempts``, ``clock``, ``connection``, ``core``, ``errors``,
-``listener`` and ``threads`` from this package; ``peers`` on first use
-(Autobahn's import cost, pointing down); ``script`` only for type hints.
+`FakeReactor` assembles the network's parts: its listening ports
+(`twisted_wsfakes.listener`), its outgoing attempts
+(`twisted_wsfakes.connectors`), its host names (`twisted_wsfakes.names`)
+and its connections (`twisted_wsfakes.connection`).  It imports
+``address``, ``attempts``, ``clock``, ``connection``, ``connectors``,
+``core``, ``errors``, ``listener``, ``names`` and ``threads`` from this
+package; ``peers`` on first use (Autobahn's import cost, pointing down);
+``script`` only for type hints.
 """
 
 from __future__ import annotations
@@ -14,17 +18,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from twisted.internet import defer, error
-from twisted.internet.abstract import isIPAddress, isIPv6Address
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
-from twisted.internet.base import BaseConnector, DelayedCall
+from twisted.internet.base import DelayedCall
 from twisted.internet.interfaces import (
-    IAddress,
     IConnector,
     IDelayedCall,
     IHostnameResolver,
-    IHostResolution,
     IProtocol,
     IProtocolFactory,
     IReactorCore,
@@ -34,24 +34,25 @@ from twisted.internet.interfaces import (
     IReactorThreads,
     IReactorTime,
     IReactorUNIX,
-    IResolutionReceiver,
 )
 from twisted.internet.protocol import ClientFactory, P, Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from .attempts import Attempts, ConnectionAttempt, Outcome
-from .clock import Clock
-from .connection import Address, Connection, callLogged
-from .core import ReactorCore
-from .errors import NeverSettles
-from .listener import (
+from .address import (
     IPV4_WILDCARDS,
-    Listener,
     RouteKey,
     routeKey,
     tcpAddress,
 )
+from .attempts import Attempts, ConnectionAttempt, Outcome
+from .clock import Clock
+from .connection import Address, Connection, callLogged
+from .connectors import Connector, PendingConnect, UNIXConnector
+from .core import ReactorCore
+from .errors import NeverSettles
+from .listener import Listener
+from .names import Names, Resolver
 from .threads import FakeThreadPool, ThreadCalls
 
 if TYPE_CHECKING:
@@ -60,10 +61,6 @@ if TYPE_CHECKING:
 
     from .peers import ScriptedClient, ScriptedServer
     from .script import Script
-
-#: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
-#: which no real host uses.
-_TEST_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
 
 
 class _ReactorClock(Clock):
@@ -83,135 +80,6 @@ class _ReactorClock(Clock):
             call=call,
         )
         self._reactor.flush()
-
-
-@implementer(IHostResolution)
-@attrs.define
-class _Resolution:
-    name: str
-
-    def cancel(self) -> None:
-        """
-        Resolution is synchronous: there is never anything to cancel.
-        """
-
-
-@implementer(IHostnameResolver)
-class _Resolver:
-    """
-    Resolves every name at once, to the reactor's address for it.
-    """
-
-    def __init__(self, reactor: FakeReactor) -> None:
-        self._reactor = reactor
-
-    def resolveHostName(
-        self,
-        resolutionReceiver: IResolutionReceiver,
-        hostName: str,
-        portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
-        resolution = _Resolution(hostName)
-        resolutionReceiver.resolutionBegan(resolution)
-        address = tcpAddress(self._reactor.addressOf(hostName), portNumber)
-        if addressTypes is None or type(address) in addressTypes:
-            resolutionReceiver.addressResolved(address)
-        resolutionReceiver.resolutionComplete()
-        return resolution
-
-
-class _PendingConnect:
-    """
-    What a connector holds while its attempt waits for the next flush.
-    """
-
-    def __init__(self, reactor: FakeReactor, connector: _Connector) -> None:
-        self.reactor = reactor
-        self.connector = connector
-        self.attempt = ConnectionAttempt(
-            time=reactor.seconds(),
-            host=connector.host,
-            port=connector.port,
-            tls=connector.tls,
-        )
-
-    def failIfNotConnected(self, reason: Exception) -> None:
-        if self.attempt.outcome != "pending":
-            return
-        failure = Failure(reason)
-        timedOut = isinstance(reason, error.TimeoutError)
-        outcome: Outcome = "timed out" if timedOut else "cancelled"
-        self.attempt.resolve(outcome, failure, self.reactor.seconds())
-        if self in self.reactor._pendingConnects:
-            self.reactor._pendingConnects.remove(self)
-        self.connector.connectionFailed(failure)
-
-
-@implementer(IConnector)
-class _Connector(BaseConnector):
-    """
-    Twisted's own connector state machine, making in-memory attempts.
-    """
-
-    def __init__(
-        self,
-        reactor: FakeReactor,
-        host: str,
-        port: int,
-        factory: ClientFactory[Any],
-        timeout: float,
-        tls: bool,
-    ) -> None:
-        super().__init__(factory, timeout, reactor)  # type: ignore[arg-type]
-        self.host = host
-        self.port = port
-        self.tls = tls
-        self._reactor = reactor
-        #: Whether ``stopConnecting()`` was called, as ``MemoryReactor``'s
-        #: connectors record it.
-        self.stoppedConnecting = False
-
-    def stopConnecting(self) -> None:
-        self.stoppedConnecting = True
-        super().stopConnecting()
-
-    def _makeTransport(self) -> Any:
-        pending = _PendingConnect(self._reactor, self)
-        self._reactor._pendingConnects.append(pending)
-        self._reactor.attempts.record(pending.attempt)
-        return pending
-
-    def getDestination(self) -> IAddress:
-        return tcpAddress(self.host, self.port)
-
-    def _serverAddress(self) -> Address:
-        """
-        The address this connector reaches on the fake network.
-        """
-        return tcpAddress(self._reactor.addressOf(self.host), self.port)
-
-
-class _UNIXConnector(_Connector):
-    """
-    A connector to a UNIX socket path, in memory.
-    """
-
-    def __init__(
-        self,
-        reactor: FakeReactor,
-        path: str,
-        factory: ClientFactory[Any],
-        timeout: float,
-    ) -> None:
-        super().__init__(reactor, path, 0, factory, timeout, tls=False)
-
-    def getDestination(self) -> IAddress:
-        return UNIXAddress(self.host)
-
-    def _serverAddress(self) -> UNIXAddress:
-        return UNIXAddress(self.host)
 
 
 @implementer(
@@ -298,12 +166,14 @@ class FakeReactor(ReactorCore):
         self._working: dict[int, Connection] = {}
         # The number of the connection being pumped, during a round.
         self._pumping: int | None = None
-        self.nameResolver: IHostnameResolver = _Resolver(self)
+        self._names = Names()
+        self.nameResolver: IHostnameResolver = Resolver(self._names)
         # The ports listening now, by where they sit: public to the package
         # (a Listener adds and removes itself), not documented.
         self.ports: dict[RouteKey, Listener] = {}
-        self._pendingConnects: list[_PendingConnect] = []
-        self._names: dict[str, str] = {"localhost": "127.0.0.1"}
+        # The attempts waiting for the next flush: public to the package (a
+        # connector adds and removes its own), not documented.
+        self.pendingConnects: list[PendingConnect] = []
         self._nextEphemeralPort = 50000
         self._flushing = False
         self._connectionHooks: list[Callable[[Connection], None]] = []
@@ -453,9 +323,9 @@ class FakeReactor(ReactorCore):
         )
         lines = [header]
         lines += [f"  {c!r}: {c.pendingDescription()}" for c in busy]
-        if self._pendingConnects:
+        if self.pendingConnects:
             lines.append(
-                f"  {len(self._pendingConnects)} connection attempt(s) made in "
+                f"  {len(self.pendingConnects)} connection attempt(s) made in "
                 "the last round, still pending"
             )
         lines += self._threads.describeQueued()
@@ -595,17 +465,7 @@ class FakeReactor(ReactorCore):
         """
         Return the address ``host`` resolves to on this fake network.
         """
-        if isIPAddress(host) or isIPv6Address(host):
-            return host
-        # DNS names are case-insensitive, and a final dot changes nothing.
-        host = host.lower().removesuffix(".")
-        if host not in self._names:
-            invented = len([n for n in self._names if n != "localhost"])
-            net, number = divmod(invented, 253)
-            if net >= len(_TEST_NETS):
-                raise ValueError("FakeReactor ran out of TEST-NET addresses")
-            self._names[host] = f"{_TEST_NETS[net]}{number + 1}"
-        return self._names[host]
+        return self._names.addressOf(host)
 
     def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
         previous, self.nameResolver = self.nameResolver, resolver
@@ -717,7 +577,7 @@ class FakeReactor(ReactorCore):
         recorded with the path as its host and port 0.
         """
         self.unixClients.append((address, factory, timeout, checkPID))
-        connector = _UNIXConnector(self, address, factory, timeout)
+        connector = UNIXConnector(self, address, factory, timeout)
         connector.connect()
         return self._recorded(connector)
 
@@ -730,7 +590,7 @@ class FakeReactor(ReactorCore):
         which hold the calls of the code under test: public to the package,
         for the scripted clients.
         """
-        connector = _Connector(self, host, port, factory, timeout, tls)
+        connector = Connector(self, host, port, factory, timeout, tls)
         connector.connect()
         return connector
 
@@ -743,25 +603,25 @@ class FakeReactor(ReactorCore):
 
     def _completePendingConnects(self) -> bool:
         moved = False
-        for each in list(self._pendingConnects):
+        for each in list(self.pendingConnects):
             # An earlier completion may have cancelled this one.
-            if each not in self._pendingConnects or self._blackholed(each):
+            if each not in self.pendingConnects or self._blackholed(each):
                 continue
-            self._pendingConnects.remove(each)
+            self.pendingConnects.remove(each)
             self._complete(each)
             moved = True
         return moved
 
-    def _blackholed(self, pending: _PendingConnect) -> bool:
-        address = pending.connector._serverAddress()
+    def _blackholed(self, pending: PendingConnect) -> bool:
+        address = pending.connector.serverAddress()
         if isinstance(address, UNIXAddress):
             return False
         return bool(
             {(address.host, address.port), (address.host, None)} & self._blackholes
         )
 
-    def _complete(self, pending: _PendingConnect) -> None:
-        serverAddress = pending.connector._serverAddress()
+    def _complete(self, pending: PendingConnect) -> None:
+        serverAddress = pending.connector.serverAddress()
         listener = self._listenerFor(serverAddress)
         if listener is None or not listener.admit():
             self._fail(pending, "refused", error.ConnectionRefusedError())
@@ -785,7 +645,7 @@ class FakeReactor(ReactorCore):
         self.startConnection(connection, listener)
 
     def _fail(
-        self, pending: _PendingConnect, outcome: Outcome, reason: Exception
+        self, pending: PendingConnect, outcome: Outcome, reason: Exception
     ) -> None:
         failure = Failure(reason)
         pending.attempt.resolve(outcome, failure, self.seconds())

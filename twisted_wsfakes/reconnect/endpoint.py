@@ -27,11 +27,12 @@ from twisted.internet.interfaces import (
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ..address import hostAndPort
 from ..attempts import Attempts, ConnectionAttempt, Outcome
 from ..clock import formatTime
 from ..connection import Address
 from ..errors import AttemptAlreadyResolved, NothingToConnectTo
-from ..listener import Listener, hostAndPort
+from ..listener import Listener
 from ..network import FakeReactor
 from ..peers import ScriptedServer
 
