@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TypeAlias
 import attrs
 
 from ..errors import PatternError, ScriptError
-from ..jsontree import DESCEND, Place, transform, visitAll
+from ..jsontree import DESCEND, Place, Visit, transform, visitAll
 from ..matchers import Matcher, checkPattern, pathTo
 from .render import typeName
 
@@ -70,12 +70,22 @@ def _descend(part: object, place: Place) -> object:
     return DESCEND
 
 
-def freeze(value: object) -> Any:
+def freeze(value: object, visit: Visit = _descend) -> Any:
     """
     Copy the dicts, lists and tuples of ``value``, at any depth, into
-    containers that cannot change (tuples become lists, as in JSON).
+    containers that cannot change (tuples become lists, as in JSON).  Parts
+    already frozen are kept: they cannot change either.
+
+    :param visit: may replace parts on the way, as for
+        `twisted_wsfakes.jsontree.transform` (a replay loosens fields so).
     """
-    return transform(value, _descend, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
+
+    def frozenVisit(part: object, place: Place) -> object:
+        if isinstance(part, _ReadOnlyDict | _ReadOnlyList):
+            return part
+        return visit(part, place)
+
+    return transform(value, frozenVisit, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
 
 
 @attrs.frozen(eq=False)

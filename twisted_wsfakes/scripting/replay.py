@@ -3,9 +3,9 @@ The steps that play one side of a recorded `Transcript` again, for
 ``Script.fromTranscript``.
 
 It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsonpath`,
-`twisted_wsfakes.jsontree`,
-`twisted_wsfakes.matchers`, `twisted_wsfakes.transcript`, `.builders`,
-`.message` and `.steps`.
+`twisted_wsfakes.jsontree`, `twisted_wsfakes.matchers`,
+`twisted_wsfakes.transcript`, `.builders`, `.checks`, `.message` and
+`.steps`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ..errors import JSONPathError, NotJSONError, ScriptError
 from ..jsonpath import JSONPath
-from ..jsontree import DESCEND, Place, transform
+from ..jsontree import DESCEND, Place
 from ..matchers import ANY
 from ..transcript import (
     BinaryMessage,
@@ -43,6 +43,7 @@ from .builders import (
     sendText,
     wait,
 )
+from .checks import freeze
 from .message import Message
 from .steps import Step
 
@@ -225,7 +226,8 @@ def _decoded(value: str | bytes, what: str, event: Event) -> str:
 
 def _loosen(value: Any, ignored: frozenset[str]) -> Any:
     """
-    ``value`` with every object key in ``ignored`` matching ``ANY``.
+    ``value`` with every object key in ``ignored`` matching ``ANY``, frozen
+    on the way (so the step it goes into need not copy it again).
     """
 
     def visit(part: object, place: Place) -> object:
@@ -233,4 +235,4 @@ def _loosen(value: Any, ignored: frozenset[str]) -> Any:
             return ANY
         return DESCEND
 
-    return transform(value, visit)
+    return freeze(value, visit)

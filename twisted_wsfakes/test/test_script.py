@@ -437,6 +437,16 @@ class ImmutabilityTests(SynchronousTestCase):
         self.assertRaises(TypeError, pattern["a"][1].setdefault, "c", 3)
         self.assertEqual(step, expectJSON({"a": [1, {"b": 2}]}))
 
+    def test_frozenPatternShared(self) -> None:
+        """
+        A pattern already frozen (another step's) is shared, not copied: it
+        cannot change either.
+        """
+        step = expectJSON({"a": [1, {"b": 2}]})
+        again = expectJSON(step.pattern)
+        self.assertIs(again.pattern, step.pattern)
+        self.assertEqual(again, step)
+
     def test_patternIsCopied(self) -> None:
         """
         Changing the dict a step was built from does not change the step.
