@@ -2,7 +2,7 @@
 Addresses on the fake network: building them, and the keys and words the
 network and its listeners use for them.
 
-It imports ``connection`` (for the ``Address`` type) from this package.
+It imports nothing from this package.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import os
 from twisted.internet.abstract import isIPv6Address
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 
-from .connection import Address
+#: An address on the fake network: a host and port, or a UNIX socket path.
+Address = IPv4Address | IPv6Address | UNIXAddress
+
 
 #: The interfaces that mean every IPv4 host.
 IPV4_WILDCARDS = ("", "0.0.0.0")

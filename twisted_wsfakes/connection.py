@@ -1,7 +1,10 @@
 """
 An in-memory TCP connection between two protocols, with faults.
 
-It imports ``errors``, ``transcript`` and ``wire`` from this package.
+Each end's protocol talks to a `twisted_wsfakes.transport` transport; the
+`Connection` moves the bytes between them, one `_End` (with its `_Phase`)
+per direction.  It imports ``address``, ``errors``, ``events``,
+``transcript``, ``transport`` and ``wire`` from this package.
 """
 
 from __future__ import annotations
@@ -14,182 +17,24 @@ from itertools import cycle
 from typing import Any, cast
 
 from twisted.internet import error
-from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twisted.internet.address import IPv6Address, UNIXAddress
 from twisted.internet.interfaces import (
-    IConsumer,
     IDelayedCall,
-    IProducer,
     IProtocol,
-    IPullProducer,
     IPushProducer,
     IReactorTime,
-    ITCPTransport,
-    ITransport,
 )
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
-from zope.interface import implementer, implementer_only
 
-from .errors import ProtocolReleased, UnsupportedByFake
-from .transcript import Side, Transcript
+from .address import Address
+from .errors import ProtocolReleased
+from .events import Side, otherSide
+from .transcript import Transcript
+from .transport import Transport, UNIXTransport
 from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 
-Address = IPv4Address | IPv6Address | UNIXAddress
-
 _log = Logger()
-
-
-@implementer(ITCPTransport, IConsumer, IPushProducer)
-class _Transport:
-    """
-    One end of a :class:`Connection`: what a protocol sees as its transport.
-
-    It does not claim ``ISSLTransport`` even on a ``connectSSL`` connection:
-    TLS is not simulated, and Autobahn asks a transport that claims it for a
-    TLS channel id.
-    """
-
-    #: How many undelivered bytes make a streaming producer pause, as on
-    #: Twisted's own transports.
-    bufferSize = 2**16
-
-    def __init__(self, connection: Connection, side: Side) -> None:
-        self._connection = connection
-        self.producerPaused = False
-        self._side: Side = side
-        self.connected = True
-        self.disconnecting = False
-        self.disconnected = False
-        self.producer: IProducer | None = None
-        self.streamingProducer = False
-        self._noDelay = False
-        self._keepAlive = False
-
-    @property
-    def connection(self) -> Connection:
-        """
-        The in-memory connection this transport is one end of.
-        """
-        return self._connection
-
-    @property
-    def protocol(self) -> IProtocol:
-        """
-        The protocol this end delivers to.  It can be replaced, as on
-        Twisted's own transports, and delivery follows: later bytes and
-        ``connectionLost`` go to the new protocol.  That is how
-        ``twisted.web`` hands an upgraded connection to a websocket protocol
-        (Autobahn's ``WebSocketResource`` sets ``transport.protocol``).
-        """
-        return self._connection._endOf(self._side)[0]
-
-    @protocol.setter
-    def protocol(self, protocol: IProtocol) -> None:
-        self._connection._replaceProtocol(self._side, protocol)
-
-    def write(self, data: bytes) -> None:
-        if not isinstance(data, bytes):
-            raise TypeError(f"Data must be bytes, not {type(data).__name__}")
-        if self.connected and data:
-            self._connection._written(self._side, data)
-
-    def writeSequence(self, iovec: Any) -> None:
-        self.write(b"".join(iovec))
-
-    def loseConnection(self) -> None:
-        """
-        Stop reading, and close once every byte written so far has left
-        (been sent, not necessarily received, as on real TCP).
-        """
-        if self.connected and not self.disconnecting:
-            self.disconnecting = True
-            self._connection._loseRequested(self._side)
-
-    def abortConnection(self) -> None:
-        """
-        Close now: bytes written since the connection last moved bytes
-        never leave; those already sent still reach the peer, then a reset.
-        """
-        if self.connected:
-            self._connection._abort(self._side)
-
-    def loseWriteConnection(self) -> None:
-        raise UnsupportedByFake(
-            "twisted_wsfakes does not simulate TCP half-close "
-            "(loseWriteConnection); use loseConnection()"
-        )
-
-    # A UNIX socket's end reports a UNIXAddress: see _UNIXTransport.
-    def getPeer(self) -> Address:  # type: ignore[override]
-        return self._connection._addressOf(_other(self._side))
-
-    def getHost(self) -> Address:  # type: ignore[override]
-        return self._connection._addressOf(self._side)
-
-    def getTcpNoDelay(self) -> bool:
-        return self._noDelay
-
-    def setTcpNoDelay(self, enabled: bool) -> None:
-        self._noDelay = bool(enabled)
-
-    def getTcpKeepAlive(self) -> bool:
-        return self._keepAlive
-
-    def setTcpKeepAlive(self, enabled: bool) -> None:
-        self._keepAlive = bool(enabled)
-
-    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
-        if self.producer is not None:
-            raise RuntimeError(
-                f"Cannot register producer {producer!r}: "
-                f"{self.producer!r} is already registered"
-            )
-        if self.disconnected:
-            # A real transport stops a producer registered after the end.
-            producer.stopProducing()
-            return
-        self.producer = producer
-        self.streamingProducer = streaming
-        if not streaming:
-            # As Twisted's own transports do: ask for data at once.
-            cast(IPullProducer, producer).resumeProducing()
-
-    def unregisterProducer(self) -> None:
-        # Autobahn calls this on every drop, registered or not.
-        self.producer = None
-        self.producerPaused = False
-        self._connection._ends[self._side].askProducer = False
-        # A close may have waited for this producer to finish.
-        self._connection._wake()
-
-    def pauseProducing(self) -> None:
-        """
-        Stop reading: nothing more is delivered to this end until resumed,
-        not even news that the peer closed or aborted.
-        """
-        self._connection._ends[self._side].paused = True
-
-    def resumeProducing(self) -> None:
-        self._connection._ends[self._side].paused = False
-        self._connection._wake()
-
-    def stopProducing(self) -> None:
-        self.loseConnection()
-
-    def __repr__(self) -> str:
-        return f"<{self._side} transport of {self._connection!r}>"
-
-
-@implementer_only(ITransport, IConsumer, IPushProducer)
-class _UNIXTransport(_Transport):
-    """
-    One end of an in-memory UNIX socket connection: a transport, but not a
-    TCP one, so code that checks for ``ITCPTransport`` sees the difference.
-    """
-
-
-def _other(side: Side) -> Side:
-    return "server" if side == "client" else "client"
 
 
 class _Phase(Enum):
@@ -333,7 +178,7 @@ class Connection:
             "server": server,
         }
         transport = (
-            _UNIXTransport if isinstance(serverAddress, UNIXAddress) else _Transport
+            UNIXTransport if isinstance(serverAddress, UNIXAddress) else Transport
         )
         self.clientTransport = transport(self, "client")
         self.serverTransport = transport(self, "server")
@@ -366,13 +211,13 @@ class Connection:
 
     @property
     def client(self) -> IProtocol:
-        return self._protocolOf("client")
+        return self.protocolOf("client")
 
     @property
     def server(self) -> IProtocol:
-        return self._protocolOf("server")
+        return self.protocolOf("server")
 
-    def _protocolOf(self, side: Side) -> IProtocol:
+    def protocolOf(self, side: Side) -> IProtocol:
         if self._protocols is None:
             raise ProtocolReleased(
                 f"{self!r} no longer holds its {side} protocol: the reactor keeps "
@@ -553,18 +398,18 @@ class Connection:
                 chunk for _, sender, chunk in self._unsent if sender == side
             ) + b"".join(
                 item
-                for _, item in self._ends[_other(side)].inbound
+                for _, item in self._ends[otherSide(side)].inbound
                 if isinstance(item, bytes)
             )
             if data:
                 parts.append(
-                    f"{side} → {_other(side)}: {data[:60]!r} ({len(data)} bytes)"
+                    f"{side} → {otherSide(side)}: {data[:60]!r} ({len(data)} bytes)"
                 )
         return "; ".join(parts) or "no bytes waiting"
 
     # What the transports call.
 
-    def _written(self, side: Side, data: bytes) -> None:
+    def writtenBy(self, side: Side, data: bytes) -> None:
         if not self._ends[side].live:
             # This side aborted or failed: what it writes now never leaves,
             # so the transcript does not show it either.
@@ -588,13 +433,13 @@ class Connection:
             self._latencyTimers.append(self._clock.callLater(self.latency, self._wake))
         self._wake()
 
-    def _loseRequested(self, side: Side) -> None:
+    def closeRequestedBy(self, side: Side) -> None:
         end = self._ends[side]
         if end.phase is _Phase.OPEN:
             end.phase = _Phase.CLOSING
             self._wake()
 
-    def _abort(self, side: Side) -> None:
+    def abortedBy(self, side: Side) -> None:
         end = self._ends[side]
         if not end.live:
             return
@@ -605,12 +450,33 @@ class Connection:
             how="aborted",
         )
 
-    def _replaceProtocol(self, side: Side, protocol: IProtocol) -> None:
+    def replaceProtocol(self, side: Side, protocol: IProtocol) -> None:
         if self._protocols is not None:
             self._protocols[side] = protocol
 
-    def _addressOf(self, side: Side) -> Address:
+    def addressOf(self, side: Side) -> Address:
         return self._addresses[side]
+
+    def producerUnregistered(self, side: Side) -> None:
+        """
+        ``side``'s transport let go of its producer: it is not to be asked
+        for more, and a close waiting for it may complete.
+        """
+        self._ends[side].askProducer = False
+        self._wake()
+
+    def pauseDelivery(self, side: Side) -> None:
+        """
+        Deliver nothing to ``side`` until :meth:`resumeDelivery`.
+        """
+        self._ends[side].paused = True
+
+    def resumeDelivery(self, side: Side) -> None:
+        """
+        Deliver to ``side`` again.
+        """
+        self._ends[side].paused = False
+        self._wake()
 
     def _wireRecords(self) -> Iterator[WireData | WireEnd]:
         for time, what, detail in self._wire:
@@ -640,7 +506,7 @@ class Connection:
         wire = self._wire
         for time, side, data in unsent:
             wire.append((time, side, data))
-            receiver = self._ends[_other(side)]
+            receiver = self._ends[otherSide(side)]
             # Bytes toward an end that is gone are on the wire all the
             # same, and reach no one.
             if receiver.live:
@@ -662,7 +528,7 @@ class Connection:
         self._send()
         end.inbound.clear()
         self._setFate(end, fate)
-        peer = self._ends[_other(end.side)]
+        peer = self._ends[otherSide(end.side)]
         if peer.live:
             now = self._clock.seconds()
             peer.inbound.append((now + self.latency, news))
@@ -746,7 +612,7 @@ class Connection:
             self._safely(side, protocol, "dataReceived", item)
             if self._stalled or not receiver.listening:
                 break
-        sender = _other(side)
+        sender = otherSide(side)
         transport = self._endOf(sender)[1]
         if transport.producerPaused and not self._backlog(sender):
             self._resumeProducer(sender)
@@ -757,7 +623,7 @@ class Connection:
         How many bytes ``side`` wrote that its peer has not received.
         """
         unsent = sum(len(data) for _, sender, data in self._unsent if sender == side)
-        return unsent + self._ends[_other(side)].inboundBytes()
+        return unsent + self._ends[otherSide(side)].inboundBytes()
 
     def _resumeProducer(self, side: Side) -> None:
         """
@@ -851,9 +717,9 @@ class Connection:
             end.fate = None
         self._onClientLost = None
 
-    def _endOf(self, side: Side) -> tuple[IProtocol, _Transport]:
+    def _endOf(self, side: Side) -> tuple[IProtocol, Transport]:
         transport = self.clientTransport if side == "client" else self.serverTransport
-        return self._protocolOf(side), transport
+        return self.protocolOf(side), transport
 
 
 def callLogged(

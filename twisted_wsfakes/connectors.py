@@ -20,9 +20,8 @@ from twisted.internet.protocol import ClientFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from .address import tcpAddress
+from .address import Address, tcpAddress
 from .attempts import Attempts, ConnectionAttempt, Outcome
-from .connection import Address
 
 
 class ConnectorHost(Protocol):

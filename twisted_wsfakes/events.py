@@ -32,6 +32,15 @@ Side: TypeAlias = Literal["client", "server"]
 One end of a websocket conversation: the side that sent an event, the side
 a scripted peer plays, one end of a `Connection`.
 """
+
+
+def otherSide(side: Side) -> Side:
+    """
+    The side ``side`` talks to.
+    """
+    return "server" if side == "client" else "client"
+
+
 EndHow: TypeAlias = Literal["closed", "aborted", "dropped"]
 EventKind: TypeAlias = Literal[
     "request",

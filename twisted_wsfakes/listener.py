@@ -27,6 +27,7 @@ from zope.interface import implementer
 
 from .address import (
     IPV4_WILDCARDS,
+    Address,
     RouteKey,
     describeAddress,
     routeKey,
@@ -34,7 +35,7 @@ from .address import (
     tcpAddress,
 )
 from .clock import formatTime
-from .connection import Address, Connection
+from .connection import Connection
 from .errors import OutageError
 
 

@@ -41,13 +41,14 @@ from zope.interface import implementer
 
 from .address import (
     IPV4_WILDCARDS,
+    Address,
     RouteKey,
     routeKey,
     tcpAddress,
 )
 from .attempts import Attempts, ConnectionAttempt, Outcome
 from .clock import Clock
-from .connection import Address, Connection, callLogged
+from .connection import Connection, callLogged
 from .connectors import Connector, PendingConnect, UNIXConnector
 from .core import ReactorCore
 from .errors import NeverSettles

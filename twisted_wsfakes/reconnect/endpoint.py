@@ -27,10 +27,9 @@ from twisted.internet.interfaces import (
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ..address import hostAndPort
+from ..address import Address, hostAndPort
 from ..attempts import Attempts, ConnectionAttempt, Outcome
 from ..clock import formatTime
-from ..connection import Address
 from ..errors import AttemptAlreadyResolved, NothingToConnectTo
 from ..listener import Listener
 from ..network import FakeReactor

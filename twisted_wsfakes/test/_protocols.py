@@ -9,9 +9,10 @@ from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from ..connection import Connection, _Transport
+from ..connection import Connection
 from ..network import FakeReactor
 from ..testcase import useFakeReactor
+from ..transport import Transport
 
 
 class Recorder(Protocol):
@@ -86,11 +87,11 @@ class Greeter(Recorder):
         self.write(b"hello")
 
 
-def transportOf(protocol: Protocol) -> _Transport:
+def transportOf(protocol: Protocol) -> Transport:
     """
     The in-memory transport of a connected protocol.
     """
-    assert isinstance(protocol.transport, _Transport)
+    assert isinstance(protocol.transport, Transport)
     return protocol.transport
 
 
