@@ -42,7 +42,7 @@ from typing import Any, Final, TypeGuard
 import attrs
 
 from .errors import PatternError
-from .jsontree import DESCEND, Place, visitAll
+from .jsontree import DESCEND, Place, transform, visitAll
 from .printable import printable
 
 MISSING: Final = "<missing>"
@@ -167,7 +167,39 @@ class Matcher(ABC):
         if kind is not type(other) or not attrs.has(kind):
             return False
         names = [field.name for field in attrs.fields(kind)]
-        return all(getattr(self, name) == getattr(other, name) for name in names)
+        return all(
+            literalKey(getattr(self, name)) == literalKey(getattr(other, name))
+            for name in names
+        )
+
+
+@attrs.frozen(eq=False)
+class _Literal:
+    """
+    A matcher inside a `literalKey`: equal only to an equal matcher, not to
+    every value the matcher accepts.
+    """
+
+    matcher: Matcher
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Literal) and self.matcher == other.matcher
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _literal(part: object, place: Place) -> object:
+    return _Literal(part) if isinstance(part, Matcher) else DESCEND
+
+
+def literalKey(value: object) -> object:
+    """
+    What to compare instead of a pattern to tell whether two patterns are
+    written the same: ``value`` with each matcher equal only to an equal
+    matcher, so ``{"id": ANY}`` and ``{"id": 5}`` differ although
+    ``ANY == 5``.
+    """
+    return transform(value, _literal)
 
 
 @attrs.frozen(repr=False, eq=False)

@@ -88,35 +88,6 @@ def freeze(value: object, visit: Visit = _descend) -> Any:
     return transform(value, frozenVisit, makeDict=_ReadOnlyDict, makeList=_ReadOnlyList)
 
 
-@attrs.frozen(eq=False)
-class _Literal:
-    """
-    A matcher inside an equality key: equal only to an equal matcher, not
-    to every value the matcher accepts.
-    """
-
-    matcher: Matcher
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Literal) and self.matcher == other.matcher
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _literal(part: object, place: Place) -> object:
-    return _Literal(part) if isinstance(part, Matcher) else DESCEND
-
-
-def eqKey(value: object) -> object:
-    """
-    What steps compare instead of a field that may hold patterns: the same
-    value with each matcher equal only to an equal matcher, so
-    ``expectJSON({"id": ANY})`` does not equal ``expectJSON({"id": 5})``
-    although ``ANY == 5``.
-    """
-    return transform(value, _literal)
-
-
 def toTuple(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(items)
 

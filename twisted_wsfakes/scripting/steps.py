@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 
 from ..errors import ScriptError
-from ..matchers import Difference, Matcher, matchValue, renderJSON
+from ..matchers import Difference, Matcher, literalKey, matchValue, renderJSON
 from . import matching
 from .checks import (
     anyPattern,
@@ -28,7 +28,6 @@ from .checks import (
     closeCode,
     closeReason,
     controlPayload,
-    eqKey,
     freeze,
     handshakePath,
     headerPatterns,
@@ -92,15 +91,15 @@ class ExpectHandshake(Step):
 
     name: ClassVar[str] = "expectHandshake"
 
-    path: object = attrs.field(default=None, eq=eqKey, validator=handshakePath)
+    path: object = attrs.field(default=None, eq=literalKey, validator=handshakePath)
     subprotocol: str | None = attrs.field(
         default=None, validator=httpToken("subprotocol")
     )
     headers: Mapping[str, object] | None = attrs.field(
-        default=None, eq=eqKey, validator=headerPatterns
+        default=None, eq=literalKey, validator=headerPatterns
     )
     query: Mapping[str, object] | None = attrs.field(
-        default=None, eq=eqKey, validator=queryPatterns
+        default=None, eq=literalKey, validator=queryPatterns
     )
 
     def __attrs_post_init__(self) -> None:
@@ -168,7 +167,7 @@ class ExpectText(Step):
 
     name: ClassVar[str] = "expectText"
 
-    pattern: object = attrs.field(eq=eqKey, validator=textPattern)
+    pattern: object = attrs.field(eq=literalKey, validator=textPattern)
 
     def check(self, message: Message) -> list[Difference]:
         """
@@ -195,7 +194,7 @@ class ExpectBinary(Step):
     name: ClassVar[str] = "expectBinary"
 
     pattern: object = attrs.field(
-        eq=eqKey, converter=bytesFromBytearray, validator=binaryPattern
+        eq=literalKey, converter=bytesFromBytearray, validator=binaryPattern
     )
 
     def check(self, message: Message) -> list[Difference]:
@@ -222,7 +221,7 @@ class ExpectJSON(Step):
 
     name: ClassVar[str] = "expectJSON"
 
-    pattern: object = attrs.field(eq=eqKey, validator=jsonPattern)
+    pattern: object = attrs.field(eq=literalKey, validator=jsonPattern)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "pattern", freeze(self.pattern))
@@ -250,7 +249,7 @@ class ExpectMessage(Step):
 
     name: ClassVar[str] = "expectMessage"
 
-    pattern: object = attrs.field(eq=eqKey, validator=anyPattern)
+    pattern: object = attrs.field(eq=literalKey, validator=anyPattern)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "pattern", freeze(self.pattern))
@@ -332,7 +331,7 @@ class SendJSON(Step):
     name: ClassVar[str] = "sendJSON"
     isBinary: ClassVar[bool] = False
 
-    value: object = attrs.field(eq=eqKey, validator=jsonValue)
+    value: object = attrs.field(eq=literalKey, validator=jsonValue)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "value", freeze(self.value))
@@ -534,7 +533,7 @@ class ExpectClose(Step):
     name: ClassVar[str] = "expectClose"
 
     code: int | None = attrs.field(default=None, validator=closeCode(receiving=True))
-    reason: object = attrs.field(default=None, eq=eqKey, validator=reasonPattern)
+    reason: object = attrs.field(default=None, eq=literalKey, validator=reasonPattern)
 
     def check(self, code: int | None, reason: str | None) -> list[Difference]:
         """
@@ -597,7 +596,7 @@ class Reject(Step):
     status: int = attrs.field(validator=httpStatus)
     reason: str = attrs.field(default="", validator=headerText("the reason"))
     headers: Mapping[str, str] | None = attrs.field(
-        default=None, eq=eqKey, validator=responseHeaders
+        default=None, eq=literalKey, validator=responseHeaders
     )
 
     def __attrs_post_init__(self) -> None:

@@ -1159,6 +1159,17 @@ class PlainEqualityTests(SynchronousTestCase):
         self.assertEqual(regex("a"), regex("a"))
         self.assertNotEqual(ANY, approx(1.0))
 
+    def test_nestedMatchersCompareByArguments(self) -> None:
+        """
+        Matchers inside a matcher's pattern compare by kind and arguments
+        too, not by what they accept: ``strict({"a": ANY})`` is not
+        ``strict({"a": 5})``, though ``ANY == 5``.
+        """
+        self.assertEqual(strict({"a": [ANY]}), strict({"a": [ANY]}))
+        self.assertNotEqual(strict({"a": ANY}), strict({"a": 5}))
+        self.assertNotEqual(strict({"a": 5}), strict({"a": ANY}))
+        self.assertNotEqual(strict([regex("x")]), strict(["x"]))
+
     def test_unhashable(self) -> None:
         """
         A matcher cannot be hashed: no hash agrees with every value it
