@@ -5,6 +5,7 @@ Run from the repository root::
 
     python bench/reconnect.py                 # 1,000 cycles, 5 outage runs
     python bench/reconnect.py --cycles 5000 --runs 9
+    python bench/reconnect.py --base 88a1e09  # before/after, side by side
 
 Everything runs the real stack: Twisted's ``ClientService`` with a
 ``backoffPolicy``, a ``clientFromString`` TCP endpoint, and an Autobahn
@@ -32,6 +33,10 @@ many millisecond-long cycles and the wall clock then measures the load.
 The garbage collector stays on: its pauses are part of what a long test
 costs.
 
+With ``--base COMMIT`` both measurements also run on the code of that
+commit (extracted with ``git archive``), each version in a fresh
+subprocess, and a table shows the two CPU medians and their ratio.
+
 Both check that what was simulated happened (every message received, every
 attempt where the policy puts it) before reporting a time, and the script
 exits 1 if a target fails.
@@ -40,17 +45,20 @@ exits 1 if a target fails.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import cast
 
 import attrs
+from _compare import HERE, extract, measureIn, row
 
 try:
-    import twisted_wsfakes  # noqa: F401 - only to find it, or the repo root
+    import twisted_wsfakes
 except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -58,11 +66,11 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet.endpoints import clientFromString
 
+import twisted_wsfakes
 from twisted_wsfakes import (
     FakeReactor,
     Script,
     ScriptedServer,
-    closeTCP,
     sendJSON,
     wait,
 )
@@ -153,6 +161,21 @@ class _Stopwatch:
         return _Timing(time.process_time() - self.cpu, time.perf_counter() - self.wall)
 
 
+# Before and after issue 9 (closeTCP was drop; attempts read and asserted
+# through functions), so --base can run this script on either version.
+_closeTCP = getattr(twisted_wsfakes, "closeTCP", None) or twisted_wsfakes.drop
+
+
+def _assertFollowsPolicy(
+    attempts: Sequence[object], policy: Callable[[int], float]
+) -> None:
+    method = getattr(attempts, "assertFollowsPolicy", None)
+    if method is not None:
+        method(policy)
+    else:
+        twisted_wsfakes.assertFollowsPolicy(attempts, policy)
+
+
 def runCycles(cycles: int) -> list[_Timing]:
     """
     Run ``cycles`` reconnect cycles and return how long each took.
@@ -163,7 +186,7 @@ def runCycles(cycles: int) -> list[_Timing]:
     policy = _policy()
     # wait(0) lets the message reach the client before the drop, which
     # discards bytes still in flight, as a real network would.
-    client = _Client(Script(sendJSON(TICK), wait(0), closeTCP()), policy)
+    client = _Client(Script(sendJSON(TICK), wait(0), _closeTCP()), policy)
     reactor = client.reactor
     reactor.advance(0)  # the first connection, not timed
     waitFor = policy(1)  # every cycle follows one connected attempt
@@ -176,7 +199,7 @@ def runCycles(cycles: int) -> list[_Timing]:
     assert len(attempts) == cycles + 1, f"{len(attempts)} attempts"
     assert all(a.outcome == "connected" for a in attempts), "an attempt failed"
     assert client.factory.received == cycles + 1, f"{client.factory.received} msgs"
-    attempts.assertFollowsPolicy(policy)
+    _assertFollowsPolicy(attempts, policy)
     client.close()
     return timings
 
@@ -204,7 +227,7 @@ def runOutage() -> tuple[_Timing, int]:
     assert outcomes[0] == outcomes[-1] == "connected", outcomes[-1]
     assert set(outcomes[1:-1]) == {"refused"}, set(outcomes[1:-1])
     assert client.factory.received == 2, f"{client.factory.received} messages"
-    attempts.assertFollowsPolicy(policy)
+    _assertFollowsPolicy(attempts, policy)
     client.close()
     return timing, len(attempts)
 
@@ -226,13 +249,56 @@ def _check(label: str, ok: bool, detail: str) -> bool:
     return ok
 
 
+def _measure(what: str, count: int) -> dict[str, float]:
+    """
+    The CPU median of ``count`` cycles or outage runs, for ``--base``.
+    """
+    if what == "cycles":
+        return {"median": statistics.median(t.cpu for t in runCycles(count))}
+    return {"median": statistics.median(runOutage()[0].cpu for _ in range(count))}
+
+
+def compareWith(base: str, cycles: int, runs: int) -> None:
+    """
+    Print the CPU medians of both measurements on ``base`` and on this
+    checkout, side by side.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        extract(base, scratch)
+        print(f"before: {base[:12]}   after: this checkout")
+        print(f"  {'':<40} {'before':>14} {'after':>14} {'ratio':>9}")
+        for label, what, count, unit, scale in [
+            (
+                f"(a) reconnect cycle, cpu median of {cycles}",
+                "cycles",
+                cycles,
+                "ms",
+                1e3,
+            ),
+            (f"(b) six-hour outage, cpu median of {runs}", "outage", runs, "s", 1),
+        ]:
+            before = measureIn(scratch, __file__, what, str(count))["median"]
+            after = measureIn(HERE, __file__, what, str(count))["median"]
+            print(row(label, before * scale, after * scale, unit), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5, help="outage runs")
+    parser.add_argument("--base", help="also measure this commit, side by side")
+    parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cycles < 1 or args.runs < 1:
         parser.error("--cycles and --runs must be at least 1")
+    if args.measure:
+        what, count = args.measure
+        result = _measure(what, int(count))
+        print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
+        return 0
+    if args.base:
+        compareWith(args.base, args.cycles, args.runs)
+        print()
 
     cycles = runCycles(args.cycles)
     tenth = max(1, len(cycles) // 10)
