@@ -25,7 +25,12 @@ from twisted.internet.interfaces import (
     IListeningPort,
     IStreamClientEndpoint,
 )
-from twisted.internet.protocol import ClientFactory, Factory, ReconnectingClientFactory
+from twisted.internet.protocol import (
+    ClientFactory,
+    Factory,
+    Protocol,
+    ReconnectingClientFactory,
+)
 from twisted.python.failure import Failure
 from twisted.trial.unittest import FailTest, SynchronousTestCase
 from zope.interface.verify import verifyObject
@@ -193,6 +198,30 @@ class FakeEndpointTests(SynchronousTestCase):
         self.assertEqual(self.reactor.connections, [attempt.connection])
         peer = protocol.transport.getPeer()
         self.assertEqual((peer.host, peer.port), ("127.0.0.1", 9000))
+
+    def test_succeedToHungListener(self) -> None:
+        """
+        ``succeed()`` to a port set to ``hangNext()`` connects to a server
+        that never answers: no websocket opens, the server end is a bare
+        ``Protocol`` rather than one of the port's factory, and the
+        connection is the port's.
+        """
+        factory = serverFactory(self.reactor)
+        server = self.reactor.listenTCP(9000, factory)
+        server.hangNext()
+        endpoint = FakeEndpoint(self.reactor, server=server)
+        client = clientFactory(self.reactor)
+        connecting = endpoint.connect(client)
+        endpoint.attempts[0].succeed()
+        protocol: Any = self.successResultOf(connecting)
+        self.assertNotIn(("open",), protocol.events)
+        connection = endpoint.attempts[0].connection
+        assert connection is not None
+        self.assertIs(type(connection.server), Protocol)
+        self.assertEqual(server.accepted, [connection])
+        self.assertEqual(server.hangs, 0)
+        protocol.transport.abortConnection()
+        self.reactor.flush()
 
     def test_succeedToOtherTarget(self) -> None:
         """
