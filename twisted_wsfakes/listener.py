@@ -3,9 +3,8 @@ In-memory listening ports: the `Listener` a ``listenTCP`` returns, the one
 place a port's faults are set (down, up, refuse, hang, schedule).
 
 It imports ``address``, ``clock``, ``connection`` and ``errors`` from this
-package; the
-reactor it listens on is any `ListenerHost` (the `FakeReactor` in
-``network``, which imports this module).
+package; the reactor it listens on is any `ListenerHost` (the `FakeReactor`
+in ``network``, which imports this module).
 """
 
 from __future__ import annotations
@@ -192,16 +191,20 @@ class Listener:
     def refuseNext(self, n: int = 1) -> None:
         """
         Refuse the next ``n`` connection attempts, as a full server would.
+
+        :raises OutageError: if ``n`` is not a positive whole number.
         """
-        self.refusals += n
+        self.refusals += _count("refuseNext", n)
 
     def hangNext(self, n: int = 1) -> None:
         """
         Accept the next ``n`` connections and never answer them: their
         bytes are read and dropped, and they stay open until a side closes
         them (a client's own timeout, say).
+
+        :raises OutageError: if ``n`` is not a positive whole number.
         """
-        self.hangs += n
+        self.hangs += _count("hangNext", n)
 
     def schedule(
         self,
@@ -274,7 +277,8 @@ class Listener:
     def admit(self) -> bool:
         """
         Take one connection attempt: whether it is accepted, counting it
-        against :meth:`refuseNext`.
+        against :meth:`refuseNext`.  For the code that makes connections,
+        not for tests.
         """
         if not self.listening or self.refuseAll:
             return False
@@ -287,7 +291,8 @@ class Listener:
         """
         What builds the server end of the next accepted connection: the
         factory's ``buildProtocol``, or, for a connection :meth:`hangNext`
-        hangs, a protocol that never answers.
+        hangs, a protocol that never answers.  For the code that makes
+        connections, not for tests.
         """
         if self.hangs:
             self.hangs -= 1
@@ -311,6 +316,12 @@ class Listener:
 
     def __repr__(self) -> str:
         return f"<in-memory listener on {describeAddress(self.address)}>"
+
+
+def _count(method: str, n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise OutageError(f"{method}() needs a whole number >= 1, got {n!r}")
+    return n
 
 
 def _stateOf(listener: Listener) -> ListenerState:

@@ -948,6 +948,18 @@ class OutageTests(SynchronousTestCase):
             ["refused", "refused", "connected"],
         )
 
+    def test_badCounts(self) -> None:
+        """
+        ``refuseNext`` and ``hangNext`` refuse a count that is not a whole
+        number >= 1, naming the method and the value, and change nothing.
+        """
+        for method in (self.server.refuseNext, self.server.hangNext):
+            for bad in (0, -1, 1.5, True):
+                error = self.assertRaises(OutageError, method, bad)
+                self.assertIn(f"{method.__name__}() needs", str(error))
+                self.assertIn(repr(bad), str(error))
+        self.assertEqual((self.server.refusals, self.server.hangs), (0, 0))
+
     def test_hangNext(self) -> None:
         """
         ``hangNext()`` accepts the next connection and never answers it (the
