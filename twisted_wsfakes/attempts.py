@@ -6,8 +6,9 @@ records them; a :class:`~twisted_wsfakes.FakeEndpoint`'s attempts are the
 same value with controls), the :class:`Attempts` view over a run of them
 (``.times``, ``.delays``, ``.table()``, ``.assertDelays()``,
 ``.assertFollowsPolicy()``), and the deprecated function spellings of those.
-It imports only Twisted, attrs and the modules below the network:
-errors, clock, connection, printable, wire.
+It imports ``clock``, ``connection``, ``deprecate``, ``errors``,
+``printable`` and ``wire`` from this package: it sits below the network,
+which records its attempts here.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class ConnectionAttempt:
         ``"refused"``, ``"timed out"`` (toward a
         :meth:`~twisted_wsfakes.FakeReactor.blackhole`, or failed with a
         ``TimeoutError``), ``"cancelled"`` or ``"failed"`` (any other
-        reason: the client factory raised or built nothing, say).
+        reason: the client factory raised, say).
     :ivar tls: whether it was made with ``connectSSL`` (TLS is not simulated).
     :ivar connection: the :class:`~twisted_wsfakes.Connection` it made, if
         it connected.
@@ -167,9 +168,9 @@ class Attempts(Sequence[_A], Generic[_A]):
         A table of the attempts, one a line, with time, outcome and the
         delay since the attempt before::
 
-              #  time  outcome                     delay
-              0  0     refused feed.example.com:80  -
-              1  2     connected feed.example.com:80, opened  2
+              #  time  outcome                        delay
+              0  0     refused feed.example.com:80    -
+              1  2     connected feed.example.com:80  2
         """
         delays: list[float | None] = [None, *self.delays]
         rows = [_Row(a, d, None) for a, d in zip(self._items, delays)]
