@@ -304,7 +304,20 @@ class BinaryMessage(Event):
 
 
 @attrs.frozen
-class Ping(Event):
+class _PayloadControl(Event):
+    """
+    The fields a ping and a pong share; neither is a kind of the other.
+
+    :ivar data: its payload (at most 125 bytes on the wire).
+    """
+
+    time: float = attrs.field(converter=_toTime)
+    sender: Side = attrs.field(validator=_checkSender)
+    data: bytes = attrs.field(default=b"", validator=_checkBytes)
+
+
+@attrs.frozen
+class Ping(_PayloadControl):
     """
     A ping control frame.
 
@@ -313,13 +326,9 @@ class Ping(Event):
 
     _kind: ClassVar[EventKind] = "ping"
 
-    time: float = attrs.field(converter=_toTime)
-    sender: Side = attrs.field(validator=_checkSender)
-    data: bytes = attrs.field(default=b"", validator=_checkBytes)
-
 
 @attrs.frozen
-class Pong(Event):
+class Pong(_PayloadControl):
     """
     A pong control frame.
 
@@ -327,10 +336,6 @@ class Pong(Event):
     """
 
     _kind: ClassVar[EventKind] = "pong"
-
-    time: float = attrs.field(converter=_toTime)
-    sender: Side = attrs.field(validator=_checkSender)
-    data: bytes = attrs.field(default=b"", validator=_checkBytes)
 
 
 @attrs.frozen
