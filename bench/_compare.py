@@ -48,6 +48,17 @@ def measureIn(root: str, script: str, *arguments: str) -> dict[str, Any]:
     return result
 
 
+def answer(result: dict[str, Any]) -> int:
+    """
+    Print ``result`` as the JSON object :func:`measureIn` reads, saying
+    where ``twisted_wsfakes`` came from; return the exit status.
+    """
+    import twisted_wsfakes
+
+    print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
+    return 0
+
+
 def row(label: str, before: float, after: float, unit: str) -> str:
     """
     One line of a before/after table, with the ratio.

@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from _compare import HERE, extract, measureIn, row
+from _compare import HERE, answer, extract, measureIn, row
 
 #: The commit before issue 8's changes: the "before" of the figures.
 DEFAULT_BASE = "40b9920f1e182dac93864fcac7d1a6dc078d7073"
@@ -125,11 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        import twisted_wsfakes
-
-        result = _measure(*args.measure)
-        print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
-        return 0
+        return answer(_measure(*args.measure))
 
     with tempfile.TemporaryDirectory() as scratch:
         baseRoot = os.path.join(scratch, "base")

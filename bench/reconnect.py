@@ -45,7 +45,6 @@ exits 1 if a target fails.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -55,7 +54,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 import attrs
-from _compare import HERE, extract, measureIn, row
+from _compare import HERE, answer, extract, measureIn, row
 
 try:
     import twisted_wsfakes
@@ -293,9 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--cycles and --runs must be at least 1")
     if args.measure:
         what, count = args.measure
-        result = _measure(what, int(count))
-        print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
-        return 0
+        return answer(_measure(what, int(count)))
     if args.base:
         compareWith(args.base, args.cycles, args.runs)
         print()

@@ -31,7 +31,6 @@ was made) and exits 1 if the current code is not faster than the base for
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from _compare import HERE, extract, measureIn, row
+from _compare import HERE, answer, extract, measureIn, row
 
 #: The commit before issue 8's changes: the "before" of the figures.
 DEFAULT_BASE = "40b9920f1e182dac93864fcac7d1a6dc078d7073"
@@ -125,15 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        import twisted_wsfakes
-
         what, argument = args.measure
         if what == "advance":
-            result = measureAdvance(int(argument))
-        else:
-            result = measureOutage(float(argument))
-        print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
-        return 0
+            return answer(measureAdvance(int(argument)))
+        return answer(measureOutage(float(argument)))
 
     with tempfile.TemporaryDirectory() as baseRoot:
         extract(args.base, baseRoot)

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _compare import HERE, extract, measureIn, row
+from _compare import HERE, answer, extract, measureIn, row
 
 #: The commit before issue 9's changes: the "before" of the figures.
 DEFAULT_BASE = "88a1e09a477ad27ad05fb3b63b25619b90605b5a"
@@ -124,11 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        import twisted_wsfakes
-
-        result = _measure(*args.measure)
-        print(json.dumps({**result, "where": twisted_wsfakes.__file__}))
-        return 0
+        return answer(_measure(*args.measure))
 
     ok = True
     with tempfile.TemporaryDirectory() as scratch:
