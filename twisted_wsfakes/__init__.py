@@ -16,17 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .attempts import (
-    Attempts,
-    ConnectionAttempt,
-    assertFollowsPolicy,
-    assertRetryDelays,
-    attemptTimes,
-    describeAttempts,
-    retryDelays,
-)
 from .clock import Clock
-from .connection import Connection
 from .deferredmock import PENDING, CallState, DeferredCall, DeferredMock, returnOnce
 from .dominoes import Dominoes, DominoState
 from .errors import (
@@ -58,7 +48,6 @@ from .errors import (
     UsageError,
     WsFakesError,
 )
-from .listener import Listener
 from .matchers import (
     ANY,
     Difference,
@@ -70,6 +59,18 @@ from .matchers import (
     strict,
 )
 from .network import FakeReactor
+from .network.attempts import (
+    Attempts,
+    ConnectionAttempt,
+    assertFollowsPolicy,
+    assertRetryDelays,
+    attemptTimes,
+    describeAttempts,
+    retryDelays,
+)
+from .network.connection import Connection
+from .network.listener import Listener
+from .network.threads import FakeThreadPool
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Message,
@@ -96,7 +97,6 @@ from .script import (
     wait,
 )
 from .testcase import WebSocketTestCase, useFakeReactor
-from .threads import FakeThreadPool
 from .transcript import IncompleteLine, Side, Transcript
 from .transcriptfile import TranscriptWriter
 from .wire import Handshake

@@ -7,7 +7,7 @@ real port: one engine for both); `ScriptedClient` plays one against a
 server under test.  Each connection gets its own `ScriptRun`; the peers
 keep the runs' reports and check them in ``assertDone``.  It imports the
 engine, the report record, the Autobahn adapters, the path router and the
-network seam; the network module only for a type.
+network seam; the network's connection and listener only for types.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 from autobahn.websocket.util import parse_url
 from twisted.internet.interfaces import IReactorTime
 
-from ..connection import Connection
 from ..engine import OnMismatch, ScriptRun
 from ..errors import ScriptMismatch
 from ..script import Script
@@ -28,9 +27,11 @@ from .routing import PathRouter
 from .seam import PeerNetwork
 
 if TYPE_CHECKING:
-    # For the type of ScriptedServer.listener only: at run time the peers
-    # know the network through the seam, and the network imports them.
-    from ..listener import Listener
+    # For the types of ScriptedServer's connections and listener only: at
+    # run time the peers know the network through the seam, and the network
+    # imports them.
+    from ..network.connection import Connection
+    from ..network.listener import Listener
 
 AfterLast = Literal["repeat", "refuse"]
 
@@ -245,7 +246,7 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
         ]
 
 
-class ScriptedServer(ServerScripts[Connection]):
+class ScriptedServer(ServerScripts["Connection"]):
     """
     A websocket server on the fake network that plays Scripts, made by
     :meth:`FakeReactor.serveWebSocket`::
@@ -364,7 +365,7 @@ class ScriptedServer(ServerScripts[Connection]):
         return [(key, text + where) for key, text in unused]
 
 
-class ScriptedClient(_ScriptedPeer[Connection]):
+class ScriptedClient(_ScriptedPeer["Connection"]):
     """
     A websocket client that plays a Script against the server under test,
     made by :meth:`FakeReactor.connectWebSocket`::
@@ -435,4 +436,4 @@ _OUTCOMES = {
 
 
 def _connectionOf(protocol: Any) -> Connection:
-    return cast(Connection, protocol.transport.connection)
+    return cast("Connection", protocol.transport.connection)

@@ -4,13 +4,13 @@ Test reconnecting clients: an endpoint whose every attempt the test answers
 helpers (:mod:`~twisted_wsfakes.reconnect.outages`; a
 :class:`~twisted_wsfakes.Listener` takes a port down and back itself).  The
 assertions on retry timing live with the attempts they read, in
-:mod:`twisted_wsfakes.attempts`, and are re-exported here for the old
+:mod:`twisted_wsfakes.network.attempts`, and are re-exported here for the old
 import path.  Its modules import the scripted peers, so Autobahn.
 """
 
 from __future__ import annotations
 
-from ..attempts import (
+from ..network.attempts import (
     assertFollowsPolicy,
     assertRetryDelays,
     attemptTimes,

@@ -27,12 +27,12 @@ from twisted.internet.interfaces import (
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ..address import Address, hostAndPort
-from ..attempts import Attempts, ConnectionAttempt, Outcome
 from ..clock import formatTime
 from ..errors import AttemptAlreadyResolved, NothingToConnectTo
-from ..listener import Listener
 from ..network import FakeReactor
+from ..network.address import Address, hostAndPort
+from ..network.attempts import Attempts, ConnectionAttempt, Outcome
+from ..network.listener import Listener
 from ..peers import ScriptedServer
 
 #: What a connection attempt can be made to reach: a scripted server from

@@ -17,8 +17,8 @@ from twisted.internet.interfaces import IListeningPort
 
 from ..deprecate import warnRenamed
 from ..errors import OutageError
-from ..listener import Listener, ListenerState
 from ..network import FakeReactor
+from ..network.listener import Listener, ListenerState
 from ..peers import ScriptedServer
 
 

@@ -32,8 +32,8 @@ from autobahn.websocket.types import ConnectionRequest, ConnectionResponse
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress
 
-from ..connection import Connection
 from ..network import FakeReactor
+from ..network.connection import Connection
 
 #: The URL the tests serve and connect to unless they say otherwise.
 URL = "ws://feed.example.com:9000/v1"

@@ -9,10 +9,10 @@ from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from ..connection import Connection
 from ..network import FakeReactor
+from ..network.connection import Connection
+from ..network.transport import Transport
 from ..testcase import useFakeReactor
-from ..transport import Transport
 
 
 class Recorder(Protocol):

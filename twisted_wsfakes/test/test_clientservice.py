@@ -28,7 +28,7 @@ from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublish
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from ..connection import Connection
+from ..network.connection import Connection
 from ..reconnect import FakeEndpoint
 from ..script import Script, close, sendText, wait
 from ..testcase import useFakeReactor

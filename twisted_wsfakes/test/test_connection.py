@@ -1,5 +1,5 @@
 """
-Tests for :mod:`twisted_wsfakes.connection`: delivery, closing, faults and
+Tests for :mod:`twisted_wsfakes.network.connection`: delivery, closing, faults and
 producers on an in-memory connection between plain Twisted protocols.
 """
 
@@ -17,9 +17,9 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from ..connection import Connection
 from ..errors import ProtocolReleased, ScriptMismatch, UnsupportedByFake
 from ..network import FakeReactor
+from ..network.connection import Connection
 from ..script import Script, close, expectText
 from ._autobahn import URL, clientFactory
 from ._protocols import (

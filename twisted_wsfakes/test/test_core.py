@@ -1,5 +1,5 @@
 """
-Tests for :mod:`twisted_wsfakes.core`: a fake reactor's run, stop, crash and
+Tests for :mod:`twisted_wsfakes.network.core`: a fake reactor's run, stop, crash and
 system event triggers, on a :class:`FakeReactor`.
 """
 

@@ -1,5 +1,5 @@
 """
-Tests for :mod:`twisted_wsfakes.network`: the FakeReactor with plain Twisted
+Tests for :mod:`twisted_wsfakes.network.reactor`: the FakeReactor with plain Twisted
 protocols, endpoints and services.
 """
 
@@ -53,9 +53,9 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer, providedBy
 from zope.interface.verify import verifyObject
 
-from ..connection import Connection
 from ..errors import NeverSettles
 from ..network import FakeReactor
+from ..network.connection import Connection
 from ._protocols import Echo, Greeter, Recorder, RecorderFactory, connectPair
 
 

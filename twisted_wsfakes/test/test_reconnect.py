@@ -35,8 +35,6 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import FailTest, SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from ..attempts import Attempts, ConnectionAttempt
-from ..connection import Connection
 from ..errors import (
     AttemptAlreadyResolved,
     NoSuchAttempt,
@@ -44,8 +42,10 @@ from ..errors import (
     OutageError,
     RetryMismatch,
 )
-from ..listener import Listener
 from ..network import FakeReactor
+from ..network.attempts import Attempts, ConnectionAttempt
+from ..network.connection import Connection
+from ..network.listener import Listener
 from ..reconnect import (
     FakeEndpoint,
     ListenerSwitch,

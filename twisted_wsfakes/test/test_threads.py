@@ -1,5 +1,5 @@
 """
-Tests for :mod:`twisted_wsfakes.threads`: a FakeReactor runs thread work and
+Tests for :mod:`twisted_wsfakes.network.threads`: a FakeReactor runs thread work and
 calls from threads at its next flush, in order, in the test's own thread.
 """
 

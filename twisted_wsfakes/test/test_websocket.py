@@ -24,8 +24,8 @@ from twisted.trial.reporter import TestResult
 from twisted.trial.unittest import SynchronousTestCase
 from txaio import tx
 
-from ..connection import Connection
 from ..network import FakeReactor
+from ..network.connection import Connection
 from ..testcase import useFakeReactor
 from ._autobahn import (
     URL,

@@ -22,8 +22,8 @@ from twisted.internet import threads
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
+from ..errors import UnsupportedByFake
 from .connection import callLogged
-from .errors import UnsupportedByFake
 
 
 class ThreadCalls:

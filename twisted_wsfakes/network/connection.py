@@ -1,7 +1,7 @@
 """
 An in-memory TCP connection between two protocols, with faults.
 
-Each end's protocol talks to a `twisted_wsfakes.transport` transport; the
+Each end's protocol talks to a `twisted_wsfakes.network.transport` transport; the
 `Connection` moves the bytes between them, one `_End` (with its `_Phase`)
 per direction.  It imports ``address``, ``errors``, ``events``,
 ``transcript``, ``transport`` and ``wire`` from this package.
@@ -27,12 +27,12 @@ from twisted.internet.interfaces import (
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
+from ..errors import ProtocolReleased
+from ..events import Side, otherSide
+from ..transcript import Transcript
+from ..wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 from .address import Address
-from .errors import ProtocolReleased
-from .events import Side, otherSide
-from .transcript import Transcript
 from .transport import Transport, UNIXTransport
-from .wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
 
 _log = Logger()
 

@@ -23,9 +23,9 @@ from twisted.internet.interfaces import (
 )
 from zope.interface import implementer, implementer_only
 
+from ..errors import UnsupportedByFake
+from ..events import Side, otherSide
 from .address import Address
-from .errors import UnsupportedByFake
-from .events import Side, otherSide
 
 if TYPE_CHECKING:
     from .connection import Connection

@@ -20,12 +20,12 @@ from typing import Generic, Literal, TypeVar, overload
 import attrs
 from twisted.python.failure import Failure
 
-from .clock import formatTime
+from ..clock import formatTime
+from ..deprecate import warnRenamed
+from ..errors import NoSuchAttempt, RetryMismatch
+from ..printable import printable
+from ..wire import Handshake
 from .connection import Connection
-from .deprecate import warnRenamed
-from .errors import NoSuchAttempt, RetryMismatch
-from .printable import printable
-from .wire import Handshake
 
 #: What became of an attempt: ``"pending"`` until it resolves.
 Outcome = Literal["pending", "connected", "refused", "timed out", "cancelled", "failed"]

@@ -24,6 +24,8 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from zope.interface import implementer
 
+from ..clock import formatTime
+from ..errors import OutageError
 from .address import (
     IPV4_WILDCARDS,
     Address,
@@ -33,9 +35,7 @@ from .address import (
     socketPath,
     tcpAddress,
 )
-from .clock import formatTime
 from .connection import Connection
-from .errors import OutageError
 
 
 class ListenerHost(Protocol):

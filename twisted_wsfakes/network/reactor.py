@@ -2,9 +2,9 @@
 A reactor for tests whose network lives in memory and whose time is fake.
 
 `FakeReactor` assembles the network's parts: its listening ports
-(`twisted_wsfakes.listener`), its outgoing attempts
-(`twisted_wsfakes.connectors`), its host names (`twisted_wsfakes.names`)
-and its connections (`twisted_wsfakes.connection`).  It imports
+(`twisted_wsfakes.network.listener`), its outgoing attempts
+(`twisted_wsfakes.network.connectors`), its host names (`twisted_wsfakes.network.names`)
+and its connections (`twisted_wsfakes.network.connection`).  It imports
 ``address``, ``attempts``, ``clock``, ``connection``, ``connectors``,
 ``core``, ``errors``, ``listener``, ``names`` and ``threads`` from this
 package; ``peers`` on first use (Autobahn's import cost, pointing down);
@@ -39,6 +39,8 @@ from twisted.internet.protocol import ClientFactory, P, Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ..clock import Clock
+from ..errors import NeverSettles
 from .address import (
     IPV4_WILDCARDS,
     Address,
@@ -47,11 +49,9 @@ from .address import (
     tcpAddress,
 )
 from .attempts import Attempts, ConnectionAttempt, Outcome
-from .clock import Clock
 from .connection import Connection, callLogged
 from .connectors import Connector, PendingConnect, UNIXConnector
 from .core import ReactorCore
-from .errors import NeverSettles
 from .listener import Listener
 from .names import Names, Resolver
 from .threads import FakeThreadPool, ThreadCalls
@@ -60,8 +60,8 @@ if TYPE_CHECKING:
     # twisted.internet.ssl needs pyOpenSSL, which plain-text tests lack.
     from twisted.internet.ssl import ClientContextFactory
 
-    from .peers import ScriptedClient, ScriptedServer
-    from .script import Script
+    from ..peers import ScriptedClient, ScriptedServer
+    from ..script import Script
 
 
 class _ReactorClock(Clock):
@@ -381,7 +381,7 @@ class FakeReactor(ReactorCore):
         """
         # The scripted peers load Autobahn: loaded on first use, downward
         # (they know the network only through twisted_wsfakes.peers.seam).
-        from .peers import ScriptedServer
+        from ..peers import ScriptedServer
 
         return ScriptedServer(self, url, *scripts, **options)
 
@@ -393,7 +393,7 @@ class FakeReactor(ReactorCore):
         under test.  See :class:`ScriptedClient` for ``options``.
         """
         # Loaded on first use, downward, as in serveWebSocket.
-        from .peers import ScriptedClient
+        from ..peers import ScriptedClient
 
         return ScriptedClient(self, url, script, **options)
 
