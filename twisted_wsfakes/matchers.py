@@ -1,6 +1,6 @@
 """
-Patterns that say what a JSON message should look like, and the differences
-found when it does not.
+Patterns that say what a JSON message should look like, and matching a
+value against one.
 
 A pattern is a JSON value (``None``, ``bool``, ``int``, ``float``, ``str``,
 ``list``, ``dict`` with ``str`` keys; ``bytes`` and tuples are accepted too)
@@ -20,19 +20,17 @@ subclass `Matcher` for more.  How plain values in a pattern match:
   - Anything else matches by JSON equality: ``True`` is not ``1``, ``"1"``
     is not ``1``, but ``1`` equals ``1.0`` (JSON has one number type).
 
-Each mismatch is a `Difference` naming where it is, as a path: ``$`` is the
-whole value, ``.key`` a key that looks like an identifier, ``["a key"]`` any
-other key, and ``[2]`` a list index.
+Each mismatch is a `Difference` naming where it is, as a path such as
+``$.items[2].price`` (see `twisted_wsfakes.differences`, which also holds
+`renderJSON`).
 
-It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsontree` and
-`twisted_wsfakes.printable`.
+It may import `twisted_wsfakes.differences`, `twisted_wsfakes.errors` and
+`twisted_wsfakes.jsontree`.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import json
 import math
 import re
 from abc import ABC, abstractmethod
@@ -41,49 +39,24 @@ from typing import Any, Final, TypeGuard
 
 import attrs
 
+from .differences import MISSING, Difference, childPath, pathTo, renderJSON
 from .errors import PatternError
 from .jsontree import DESCEND, Place, transform, visitAll
-from .printable import printable
 
-MISSING: Final = "<missing>"
-"""
-What `Difference` shows for a value that is not there: as ``got`` for a key
-the value lacks, as ``expected`` for a key a `strict` pattern does not allow.
-"""
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@attrs.frozen
-class Difference:
-    """
-    One place where a value does not match its pattern.
-
-    ``str()`` gives one line for a report::
-
-        $.channel: "BTC-USD" != "ETH-USD"
-        $.price: approx(100.0 ± 0.5) != 101.2
-        $.id: missing
-
-    :ivar path: where, from ``$`` (the whole value), e.g. ``$.items[2].price``.
-    :ivar expected: what the pattern wanted there, as `describe` renders it,
-        or `MISSING` for a key a strict pattern does not allow.
-    :ivar got: the value found there, as `renderJSON` renders it, or
-        `MISSING` when there is none.
-    :ivar why: a sentence that replaces ``expected != got`` in ``str()`` when
-        that comparison alone would not say what is wrong.
-    """
-
-    path: str
-    expected: str
-    got: str
-    why: str | None = None
-
-    def __str__(self) -> str:
-        # One line of a report, whatever the message held.
-        if self.why is not None:
-            return printable(f"{self.path}: {self.why}")
-        return printable(f"{self.path}: {self.expected} != {self.got}")
+__all__ = [
+    "ANY",
+    "MISSING",
+    "Difference",
+    "Matcher",
+    "approx",
+    "checkPattern",
+    "describe",
+    "exactly",
+    "matchValue",
+    "predicate",
+    "regex",
+    "strict",
+]
 
 
 class Matcher(ABC):
@@ -343,8 +316,8 @@ class _Approx(Matcher):
 
     def describe(self) -> str:
         if math.isinf(self.expected):
-            return f"approx({_renderNumber(self.expected)})"
-        return f"approx({_renderNumber(self.expected)} ± {self.tolerance:.6g})"
+            return f"approx({renderJSON(self.expected)})"
+        return f"approx({renderJSON(self.expected)} ± {self.tolerance:.6g})"
 
     def match(self, value: object, path: str = "$") -> list[Difference]:
         if _isNumber(value) and _isClose(value, self.expected, self.tolerance):
@@ -521,47 +494,6 @@ def describe(pattern: object) -> str:
     return renderJSON(pattern)
 
 
-def renderJSON(value: object) -> str:
-    """
-    Render ``value`` as compact, one-line JSON for a report.
-
-    Keys stay in insertion order, non-ASCII text stays readable (control
-    characters are escaped), and items are separated by ``", "`` and
-    ``": "``.  What JSON cannot say is still shown: a matcher by its
-    ``repr``, ``bytes`` and other objects by Python's ``repr``.
-
-    ::
-
-        >>> renderJSON({"price": 1.5, "tags": ["€", None], "ok": True})
-        '{"price": 1.5, "tags": ["€", null], "ok": true}'
-    """
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return printable(json.dumps(value, ensure_ascii=False))
-    if _isNumber(value):
-        return _renderNumber(value)
-    if isinstance(value, dict):
-        items = (
-            f"{_renderKey(key)}: {renderJSON(item)}" for key, item in value.items()
-        )
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(renderJSON(item) for item in value) + "]"
-    return repr(value)
-
-
-def _renderKey(key: object) -> str:
-    return renderJSON(key) if isinstance(key, str) else repr(key)
-
-
-def _renderNumber(number: float) -> str:
-    if isinstance(number, float):
-        # json.dumps spells inf and nan as JavaScript would parse them.
-        return json.dumps(number)
-    return str(number)
-
-
 def _stringLiteral(text: str) -> str:
     """
     Spell ``text`` as a Python literal in double quotes, raw when that saves
@@ -603,29 +535,6 @@ def _sameScalar(expected: object, value: object) -> bool:
         return value is None
     # str and bytes: equal only to their own kind, which == already ensures.
     return expected == value
-
-
-def childPath(path: str, key: object) -> str:
-    """
-    Name the item at ``key`` (a dict key or list index) inside ``path``,
-    as reports do: ``$.channel``, ``$["two words"]``, ``$.items[2]``.
-    """
-    if isinstance(key, str):
-        if _IDENTIFIER.fullmatch(key):
-            return f"{path}.{key}"
-        return f"{path}[{renderJSON(key)}]"
-    return f"{path}[{key!r}]"
-
-
-def pathTo(root: str, place: Place) -> str:
-    """
-    Name a place inside a value, as reports do: ``pathTo("$", ("items", 2))``
-    is ``$.items[2]``.
-
-    :param root: the name of the whole value, usually ``$``.
-    :param place: the keys and indexes that lead there.
-    """
-    return functools.reduce(childPath, place, root)
 
 
 def _match(pattern: object, value: object, path: str, strict: bool) -> list[Difference]:

@@ -5,7 +5,7 @@ The inputs that are values (`Request`, `Ending`), the actions a
 `ScriptRun` returns (`Send`, `SendPing`, `SendClose`, `StartTimer`,
 `CancelTimer`, `AwaitAnswer`, `HangUp`, `StopReading`, `Accept`, `Deny`,
 `Fail`, the closed union `Action`), and the `Mismatch` a run records.  It
-imports the step values (script), the matchers' `Difference` and Twisted's
+imports the step values (script), `twisted_wsfakes.differences`'s `Difference` and Twisted's
 ``Deferred`` (a later answer's type); nothing else of the package.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from twisted.internet.defer import Deferred
 
-from ..matchers import Difference
+from ..differences import Difference
 from ..script import ScriptPosition
 
 #: How a mismatch ends the connection: a close frame with code 1011, or a

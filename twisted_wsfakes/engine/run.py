@@ -12,7 +12,7 @@ on its own (``test_engine``), as wsproto and h11 test theirs;
 `twisted_wsfakes.peers.adapters` turns Autobahn's callbacks into its inputs
 and its actions into Autobahn calls.  It imports the engine's values
 (`twisted_wsfakes.engine.events`), the step values (script), the
-matchers' rendering and Twisted's ``Deferred`` (only to recognise a reply
+differences' `renderJSON` and Twisted's ``Deferred`` (only to recognise a reply
 whose answer comes later), never the network or Autobahn.
 
 How a run plays a script:
@@ -57,7 +57,7 @@ from typing import assert_never, cast
 import attrs
 from twisted.internet.defer import Deferred
 
-from ..matchers import Difference, renderJSON
+from ..differences import Difference, renderJSON
 from ..printable import printable
 from ..script import (
     AnyStep,

@@ -34,6 +34,7 @@ from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime
 from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 
+from ..differences import renderJSON
 from ..engine import (
     Accept,
     Action,
@@ -50,7 +51,6 @@ from ..engine import (
     StartTimer,
     StopReading,
 )
-from ..matchers import renderJSON
 from ..printable import printable
 from .report import PlayedConnection
 

@@ -11,6 +11,6 @@ The script layer: what a scripted websocket peer does and expects.
   - `.script`: the `Script` container.
 
 Each imports only those above it in this list and the package's lower
-modules (errors, matchers, jsonpath, transcript).  The public names are
-gathered in `twisted_wsfakes.script` and `twisted_wsfakes`.
+modules (errors, differences, matchers, jsonpath, transcript).  The public
+names are gathered in `twisted_wsfakes.script` and `twisted_wsfakes`.
 """

@@ -3,8 +3,8 @@ Argument checks for script steps: each raises `ScriptError` naming the step,
 the argument and what is wrong, so a mistake surfaces at the line that
 built the step.
 
-It may import `twisted_wsfakes.errors`, `twisted_wsfakes.jsontree`,
-`twisted_wsfakes.matchers` and `.render`.
+It may import `twisted_wsfakes.differences`, `twisted_wsfakes.errors`,
+`twisted_wsfakes.jsontree`, `twisted_wsfakes.matchers` and `.render`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import Any, NoReturn, TypeAlias
 
 import attrs
 
+from ..differences import pathTo
 from ..errors import PatternError, ScriptError
 from ..jsontree import DESCEND, Place, Visit, transform, visitAll
-from ..matchers import Matcher, checkPattern, pathTo
+from ..matchers import Matcher, checkPattern
 from .render import typeName
 
 MAX_CLOSE_REASON = 123

@@ -5,16 +5,17 @@ path, query, headers and subprotocol, a close frame against an expected
 code and reason.  Each returns the `Difference` values found, empty when
 it matches; the steps' ``check`` methods are these.
 
-It may import `twisted_wsfakes.errors`, `twisted_wsfakes.matchers`,
-`.message` and `.render`.
+It may import `twisted_wsfakes.differences`, `twisted_wsfakes.errors`,
+`twisted_wsfakes.matchers`, `.message` and `.render`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..differences import Difference, childPath, renderJSON
 from ..errors import NotJSONError
-from ..matchers import Difference, childPath, matchValue, renderJSON
+from ..matchers import matchValue
 from .message import Message
 from .render import preview
 

@@ -3,7 +3,7 @@ How steps and scripts spell themselves: the helpers behind each step's
 ``repr`` (which reads as the call that built it) and the short previews
 reports show of a message.
 
-It may import only `twisted_wsfakes.matchers` (for `renderJSON`).
+It may import only `twisted_wsfakes.differences` (for `renderJSON`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from ..matchers import renderJSON
+from ..differences import renderJSON
 
 _PREVIEW = 200
 

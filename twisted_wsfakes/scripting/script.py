@@ -10,7 +10,7 @@ Numbering: a `repeat` or an `inAnyOrder` is one step of its script, so
 "step 3 of 5" always means the third argument of ``Script(...)``;
 `Script.describeStep` adds the round and the step inside.
 
-It may import `twisted_wsfakes.errors`, `twisted_wsfakes.matchers`,
+It may import `twisted_wsfakes.differences`, `twisted_wsfakes.errors`,
 `twisted_wsfakes.transcript`, `.render`, `.replay` and `.steps`.
 """
 
@@ -21,8 +21,8 @@ from typing import overload
 
 import attrs
 
+from ..differences import renderJSON
 from ..errors import ScriptError
-from ..matchers import renderJSON
 from ..transcript import Side, Transcript
 from .render import call, callableName, typeName
 from .replay import replaySteps

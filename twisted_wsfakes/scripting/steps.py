@@ -4,8 +4,9 @@ closed union `AnyStep` a script engine matches on.  Each expecting step also
 checks what arrives (``check``), returning `Difference` values.
 
 The public functions that build them live in `.builders`.  It may import
-`twisted_wsfakes.errors`, `twisted_wsfakes.matchers`, `.checks`,
-`.matching`, `.message` and `.render`.
+`twisted_wsfakes.differences`, `twisted_wsfakes.errors`,
+`twisted_wsfakes.matchers`, `.checks`, `.matching`, `.message` and
+`.render`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
+from ..differences import Difference, renderJSON
 from ..errors import ScriptError
-from ..matchers import Difference, Matcher, literalKey, matchValue, renderJSON
+from ..matchers import Matcher, literalKey, matchValue
 from . import matching
 from .checks import (
     anyPattern,
