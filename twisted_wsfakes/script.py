@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .deprecate import renamedAttributes
+from .scripting.blocks import AnyStep, InAnyOrder, Repeat
 from .scripting.builders import (
     close,
     closeTCP,
@@ -54,12 +55,7 @@ from .scripting.builders import (
     stall,
     wait,
 )
-from .scripting.message import Message
-from .scripting.script import Script, ScriptPosition
-from .scripting.steps import (
-    AnyStep,
-    CloseStep,
-    CloseTCP,
+from .scripting.expects import (
     Expectation,
     ExpectBinary,
     ExpectClose,
@@ -67,13 +63,17 @@ from .scripting.steps import (
     ExpectJSON,
     ExpectMessage,
     ExpectText,
-    GoSilent,
     Groupable,
-    InAnyOrder,
+    Reply,
+)
+from .scripting.message import Message
+from .scripting.script import Script, ScriptPosition
+from .scripting.steps import (
+    CloseStep,
+    CloseTCP,
+    GoSilent,
     Ping,
     Reject,
-    Repeat,
-    Reply,
     SendBinary,
     SendJSON,
     SendText,

@@ -5,7 +5,13 @@ The script layer: what a scripted websocket peer does and expects.
   - `.checks`: argument checks, raising `ScriptError`.
   - `.message`: `Message`, one whole message from the other side.
   - `.matching`: what arrives, matched against what a step expects.
-  - `.steps`: the step values, a closed union (`AnyStep`).
+  - `.steps`: `Step`, the base of every step, and the steps that act:
+    send, ping, wait, close, closeTCP, goSilent, reject.
+  - `.expects`: the steps that check what arrives: expectHandshake,
+    expectText, expectBinary, expectJSON, expectMessage, expectClose, and
+    reply, which checks a message and answers it.
+  - `.blocks`: the steps made of steps, inAnyOrder and repeat, and
+    `AnyStep`, the closed union of every kind of step.
   - `.builders`: the functions a test writes steps with.
   - `.replay`: the steps that replay one side of a transcript.
   - `.script`: the `Script` container.

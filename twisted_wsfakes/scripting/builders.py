@@ -1,9 +1,11 @@
 """
 The functions a test writes a script with, one per kind of step, each named
 as the step reads: ``expectJSON(...)``, ``sendText(...)``, ``close()``...
-They build the values of `.steps`; every argument is checked there.
+They build the values of `.steps`, `.expects` and `.blocks`; every argument
+is checked there.
 
-It may import `twisted_wsfakes.deprecate`, `.message` and `.steps`.
+It may import `twisted_wsfakes.deprecate`, `.blocks`, `.expects`,
+`.message` and `.steps`.
 """
 
 from __future__ import annotations
@@ -11,23 +13,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..deprecate import warnRenamed
-from .message import Message
-from .steps import (
-    CloseStep,
-    CloseTCP,
+from .blocks import InAnyOrder, Repeat
+from .expects import (
     ExpectBinary,
     ExpectClose,
     ExpectHandshake,
     ExpectJSON,
     ExpectMessage,
     ExpectText,
-    GoSilent,
     Groupable,
-    InAnyOrder,
+    Reply,
+)
+from .message import Message
+from .steps import (
+    CloseStep,
+    CloseTCP,
+    GoSilent,
     Ping,
     Reject,
-    Repeat,
-    Reply,
     SendBinary,
     SendJSON,
     SendText,

@@ -11,7 +11,8 @@ Numbering: a `repeat` or an `inAnyOrder` is one step of its script, so
 `Script.describeStep` adds the round and the step inside.
 
 It may import `twisted_wsfakes.differences`, `twisted_wsfakes.errors`,
-`twisted_wsfakes.transcript`, `.render`, `.replay` and `.steps`.
+`twisted_wsfakes.transcript`, `.blocks`, `.expects`, `.render`, `.replay`
+and `.steps`.
 """
 
 from __future__ import annotations
@@ -24,19 +25,11 @@ import attrs
 from ..differences import renderJSON
 from ..errors import ScriptError
 from ..transcript import Side, Transcript
+from .blocks import InAnyOrder, Repeat
+from .expects import ExpectClose, ExpectHandshake
 from .render import call, callableName, typeName
 from .replay import replaySteps
-from .steps import (
-    CloseStep,
-    CloseTCP,
-    ExpectClose,
-    ExpectHandshake,
-    GoSilent,
-    InAnyOrder,
-    Reject,
-    Repeat,
-    Step,
-)
+from .steps import CloseStep, CloseTCP, GoSilent, Reject, Step
 
 _ENDS: tuple[type[Step], ...] = (CloseTCP, GoSilent, Reject, ExpectClose)
 
