@@ -1,8 +1,9 @@
 """
-Addresses on the fake network: building them, and the keys and words the
-network and its listeners use for them.
-
-It imports nothing from this package.
+Addresses on the fake network: building them (``tcpAddress``), the keys
+the network routes by (``routeKey``), how an attempt records them
+(``hostAndPort``), how a message shows them (``describeAddress``) and where
+a connecting side appears to come from (``clientHostFor``).  It imports
+nothing from this package.
 """
 
 from __future__ import annotations
@@ -44,8 +45,14 @@ def hostAndPort(address: Address) -> tuple[str, int]:
 
 
 def describeAddress(address: Address) -> str:
+    """
+    ``address`` as a person reads it: ``host:port``, ``[host]:port`` for
+    IPv6, or the UNIX socket's path (``unnamed`` for a client's).
+    """
     if isinstance(address, UNIXAddress):
-        return socketPath(address)
+        return socketPath(address) or "unnamed"
+    if isinstance(address, IPv6Address):
+        return f"[{address.host}]:{address.port}"
     return f"{address.host}:{address.port}"
 
 
@@ -57,3 +64,13 @@ def tcpAddress(host: str, port: int) -> Address:
     if isIPv6Address(host):
         return IPv6Address("TCP", host, port)
     return IPv4Address("TCP", host, port)
+
+
+def clientHostFor(server: IPv4Address | IPv6Address) -> str:
+    """
+    The address the connecting side of a connection to ``server`` appears
+    to come from: loopback to loopback, else a TEST-NET address.
+    """
+    if isinstance(server, IPv6Address):
+        return "::1" if server.host == "::1" else "2001:db8::1"
+    return "127.0.0.1" if server.host.startswith("127.") else "198.51.100.254"

@@ -1,14 +1,12 @@
 """
-Connection attempts, and what a test reads and asserts about their timing.
-
-Holds the one attempt value, :class:`ConnectionAttempt` (``reactor.attempts``
+Connection attempts, and what a test reads and asserts about their timing:
+the one attempt value, :class:`ConnectionAttempt` (``reactor.attempts``
 records them; a :class:`~twisted_wsfakes.FakeEndpoint`'s attempts are the
 same value with controls), the :class:`Attempts` view over a run of them
 (``.times``, ``.delays``, ``.table()``, ``.assertDelays()``,
-``.assertFollowsPolicy()``), and the deprecated function spellings of those.
-It imports ``clock``, ``connection``, ``deprecate``, ``errors``,
-``printable`` and ``wire`` from this package: it sits below the network,
-which records its attempts here.
+``.assertFollowsPolicy()``), and the deprecated function spellings of
+those.  It imports ``connection`` from the layer, and ``clock``,
+``deprecate``, ``errors``, ``printable`` and ``wire`` from below it.
 """
 
 from __future__ import annotations

@@ -1,120 +1,36 @@
 """
-An in-memory TCP connection between two protocols, with faults.
-
-Each end's protocol talks to a `twisted_wsfakes.network.transport` transport; the
-`Connection` moves the bytes between them, one `_End` (with its `_Phase`)
-per direction.  It imports ``address``, ``errors``, ``events``,
-``transcript``, ``transport`` and ``wire`` from this package.
+An in-memory TCP connection between two protocols, with faults: the
+`Connection` moves the bytes each protocol writes to its `transport` toward
+the other, one `End` per direction, and keeps the wire's log that its
+transcript is read from.  It imports ``address``, ``calls``, ``ends`` and
+``transport`` from the layer, and ``errors``, ``events``, ``transcript`` and
+``wire`` from below it.
 """
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from enum import Enum
 from itertools import cycle
 from typing import Any, cast
 
 from twisted.internet import error
-from twisted.internet.address import IPv6Address, UNIXAddress
+from twisted.internet.address import UNIXAddress
 from twisted.internet.interfaces import (
     IDelayedCall,
     IProtocol,
     IPushProducer,
     IReactorTime,
 )
-from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from ..errors import ProtocolReleased
 from ..events import Side, otherSide
 from ..transcript import Transcript
 from ..wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
-from .address import Address
+from .address import Address, describeAddress
+from .calls import callLogged, logFailure
+from .ends import End
 from .transport import Transport, UNIXTransport
-
-_log = Logger()
-
-
-class _Phase(Enum):
-    """
-    Where one end of a connection is in its life.
-    """
-
-    #: Reads and writes.
-    OPEN = "open"
-    #: Called ``loseConnection()``: reads no more, and closes once what it
-    #: wrote has left (and its pull producer, if any, is done).
-    CLOSING = "closing"
-    #: Its end is decided (it closed, aborted, failed, was dropped, or heard
-    #: its peer's close or reset): told at the next pump.
-    ENDING = "ending"
-    #: Told ``connectionLost``.
-    GONE = "gone"
-
-
-class _End:
-    """
-    One end of a connection: what its peer sent it and it has not yet
-    read, and where it is in its life.
-
-    ``inbound`` holds (due time, bytes) for what reached the wire toward
-    this end, then possibly the peer's news (a ``Failure``: the reason this
-    end gets once it has read everything before it, as a FIN or a reset
-    follows the data on real TCP).
-    """
-
-    __slots__ = ("askProducer", "chunks", "fate", "inbound", "paused", "phase", "side")
-
-    def __init__(self, side: Side) -> None:
-        self.side: Side = side
-        self.phase = _Phase.OPEN
-        self.inbound: deque[tuple[float, bytes | Failure]] = deque()
-        # The sizes to deliver inbound bytes in, if chunked.
-        self.chunks: Iterator[int] | None = None
-        # transport.pauseProducing() was called: nothing is delivered.
-        self.paused = False
-        # The reason it gets connectionLost with, once ENDING.
-        self.fate: Failure | None = None
-        # Its pull producer is due to be asked for more once what this end
-        # wrote has been delivered, as a real transport asks when its buffer
-        # drains: a producer that writes nothing is not asked again until
-        # it writes.
-        self.askProducer = False
-
-    @property
-    def decided(self) -> bool:
-        """
-        Whether its end is decided (it closed, aborted, failed, was dropped,
-        or heard its peer's close or reset).
-        """
-        return self.phase in (_Phase.ENDING, _Phase.GONE)
-
-    @property
-    def live(self) -> bool:
-        """
-        Whether its end is still undecided: it may write, and be told.
-        """
-        return not self.decided
-
-    @property
-    def reading(self) -> bool:
-        """
-        Whether bytes on the wire toward this end are delivered to it.
-        """
-        return self.phase is _Phase.OPEN and not self.paused
-
-    @property
-    def listening(self) -> bool:
-        """
-        Whether anything on the wire reaches it: bytes if it reads, and a
-        close or reset even while it waits to close.
-        """
-        return self.live and not self.paused
-
-    def inboundBytes(self) -> int:
-        return sum(len(item) for _, item in self.inbound if isinstance(item, bytes))
 
 
 class Connection:
@@ -189,16 +105,16 @@ class Connection:
         # Told whenever something happens that a pump may have to deliver,
         # so that the reactor pumps only the connections with work to do.
         self._onWork = onWork or _ignore
-        self._ends: dict[Side, _End] = {
-            "client": _End("client"),
-            "server": _End("server"),
+        self._ends: dict[Side, End] = {
+            "client": End("client"),
+            "server": End("server"),
         }
         # What either side wrote that has not yet left, in the order
         # written: (time, side, bytes).
         self._unsent: list[tuple[float, Side, bytes]] = []
         # Ends whose end is decided, in the order decided: told in that
         # order, so the closer hears first.
-        self._leaving: list[_End] = []
+        self._leaving: list[End] = []
         # Timers that stop advance() when delayed bytes are due; cancelled
         # when the connection ends, so they are no one's leftovers.
         self._latencyTimers: list[IDelayedCall] = []
@@ -312,8 +228,8 @@ class Connection:
     def __repr__(self) -> str:
         state = "open" if self.open else "closed"
         return (
-            f"<Connection {self.number} {_hostPort(self._addresses['client'])}"
-            f" → {_hostPort(self._addresses['server'])} {state}>"
+            f"<Connection {self.number} {describeAddress(self._addresses['client'])}"
+            f" → {describeAddress(self._addresses['server'])} {state}>"
         )
 
     # What the reactor calls.
@@ -434,9 +350,7 @@ class Connection:
         self._wake()
 
     def closeRequestedBy(self, side: Side) -> None:
-        end = self._ends[side]
-        if end.phase is _Phase.OPEN:
-            end.phase = _Phase.CLOSING
+        if self._ends[side].requestClose():
             self._wake()
 
     def abortedBy(self, side: Side) -> None:
@@ -513,7 +427,7 @@ class Connection:
                 receiver.inbound.append((time + latency, data))
         return True
 
-    def _decide(self, end: _End, fate: Failure, news: Failure, how: str) -> None:
+    def _decide(self, end: End, fate: Failure, news: Failure, how: str) -> None:
         """
         Decide how ``end`` ends: it gets ``fate`` at the next pump; its peer
         reads what is already on the wire toward it, then gets ``news``.
@@ -540,9 +454,8 @@ class Connection:
             self._wire.append((self._clock.seconds(), how, end.side))
         self._wake()
 
-    def _setFate(self, end: _End, fate: Failure) -> None:
-        end.phase = _Phase.ENDING
-        end.fate = fate
+    def _setFate(self, end: End, fate: Failure) -> None:
+        end.decide(fate)
         self._leaving.append(end)
 
     def _completeCloses(self) -> bool:
@@ -553,7 +466,7 @@ class Connection:
         """
         completed = False
         for end in self._ends.values():
-            if end.phase is not _Phase.CLOSING:
+            if not end.closing:
                 continue
             transport = self._endOf(end.side)[1]
             if transport.producer is not None and not transport.streamingProducer:
@@ -578,7 +491,7 @@ class Connection:
             told = True
         return told
 
-    def _deliverTo(self, receiver: _End) -> bool:
+    def _deliverTo(self, receiver: End) -> bool:
         """
         Deliver what is due on the wire toward ``receiver``: bytes, then
         the peer's close or reset.
@@ -599,7 +512,7 @@ class Connection:
             if not receiver.reading:
                 # Closing: it reads no more, but hears of a reset.
                 continue
-            item = _readMore(queue, item, now)
+            item = receiver.readMore(item, now)
             sizes = receiver.chunks
             if sizes is not None:
                 size = next(sizes)
@@ -660,7 +573,7 @@ class Connection:
             getattr(target, method)(*args)
             return
         except BaseException:  # noqa: BLE001 - a reactor survives any callback
-            failure = _logFailure(
+            failure = logFailure(
                 "Unhandled error from the {side} protocol of {connection!r}",
                 side=side,
                 connection=self,
@@ -673,14 +586,12 @@ class Connection:
                 end, failure, news=Failure(error.ConnectionDone()), how="closed"
             )
 
-    def _lose(self, end: _End) -> None:
+    def _lose(self, end: End) -> None:
         """
         Tell ``end`` the connection is gone, with its fate.
         """
         side = end.side
-        reason = end.fate
-        assert reason is not None
-        end.phase = _Phase.GONE
+        reason = end.tell()
         self.lostAt[side] = self._clock.seconds()
         protocol, transport = self._endOf(side)
         transport.connected = False
@@ -710,11 +621,7 @@ class Connection:
         self._latencyTimers = []
         self._unsent = []
         for end in self._ends.values():
-            # A closed end is sent nothing more: one shared, always empty
-            # queue saves each closed connection two of its own.
-            end.inbound = _NOTHING_INBOUND
-            end.chunks = None
-            end.fate = None
+            end.release()
         self._onClientLost = None
 
     def _endOf(self, side: Side) -> tuple[IProtocol, Transport]:
@@ -722,70 +629,5 @@ class Connection:
         return self.protocolOf(side), transport
 
 
-def callLogged(
-    what: str, method: Callable[..., object], *args: object, **fields: object
-) -> Failure | None:
-    """
-    Call ``method`` as a reactor calls into application code: whatever it
-    raises is logged (so trial reports it) instead of propagated.
-
-    :returns: the failure, if it raised.
-    """
-    try:
-        method(*args)
-    except BaseException:  # noqa: BLE001 - a reactor survives any callback
-        return _logFailure(what, **fields)
-    return None
-
-
-def _logFailure(what: str, **fields: object) -> Failure:
-    """
-    Log the exception being handled, as :func:`callLogged` does.
-
-    Call it only from an ``except`` block.
-
-    :returns: the failure logged.
-    """
-    failure = Failure()
-    _log.failure(what, failure, LogLevel.critical, **fields)
-    return failure
-
-
-#: How much one read takes at most, as Twisted's own transports read.
-_READ_SIZE = 65536
-
-
-def _readMore(
-    queue: deque[tuple[float, bytes | Failure]], data: bytes, now: float
-) -> bytes:
-    """
-    Take the bytes that arrived after ``data`` and are due by ``now`` too,
-    up to one read's size: a real read returns whatever has arrived, so
-    several writes of one turn reach ``dataReceived`` together.
-    """
-    pieces = [data]
-    size = len(data)
-    while size < _READ_SIZE and queue and queue[0][0] <= now:
-        more = queue[0][1]
-        if not isinstance(more, bytes):
-            break
-        queue.popleft()
-        pieces.append(more)
-        size += len(more)
-    return data if len(pieces) == 1 else b"".join(pieces)
-
-
-#: The inbound queue of every closed end: it keeps nothing appended to it.
-_NOTHING_INBOUND: deque[tuple[float, bytes | Failure]] = deque(maxlen=0)
-
-
 def _ignore(connection: Connection) -> None:
     pass
-
-
-def _hostPort(address: Address) -> str:
-    if isinstance(address, UNIXAddress):
-        return "unnamed" if address.name is None else os.fsdecode(address.name)
-    if isinstance(address, IPv6Address):
-        return f"[{address.host}]:{address.port}"
-    return f"{address.host}:{address.port}"

@@ -1,11 +1,10 @@
 """
 Outgoing connection attempts on the fake network: Twisted's own connector
 state machine (``BaseConnector``) making in-memory attempts, each waiting,
-as a `PendingConnect`, for the reactor's next flush to complete it.
-
-It imports ``address``, ``attempts`` and ``connection`` from this package;
-the reactor is any `ConnectorHost` (the `FakeReactor` in ``network``, which
-imports this module).
+as a `PendingConnect`, for the reactor's next flush to complete it, or for
+ever toward a host in its `Blackholes`.  The reactor is any
+`ConnectorHost` (the `FakeReactor` in ``reactor``, which imports this
+module).  It imports ``address`` and ``attempts`` from the layer.
 """
 
 from __future__ import annotations
@@ -139,3 +138,40 @@ class UNIXConnector(Connector):
 
     def serverAddress(self) -> UNIXAddress:
         return UNIXAddress(self.host)
+
+
+class Blackholes:
+    """
+    The hosts (on one port, or on every port) that answer nothing, as hosts
+    that are down or behind a firewall that drops packets: an attempt to
+    one stays pending.
+    """
+
+    def __init__(self) -> None:
+        self._holes: set[tuple[str, int | None]] = set()
+
+    def add(self, address: str, port: int | None) -> None:
+        """
+        Blackhole ``address`` on ``port`` (``None``: every port).
+        """
+        self._holes.add((address, port))
+
+    def remove(self, address: str, port: int | None, asked: str) -> None:
+        """
+        Undo :meth:`add`; ``asked`` is the host as the caller named it.
+
+        :raises ValueError: if that address and port were not blackholed.
+        """
+        try:
+            self._holes.remove((address, port))
+        except KeyError:
+            raise ValueError(f"{asked}:{port} is not blackholed") from None
+
+    def hold(self, pending: PendingConnect) -> bool:
+        """
+        Whether ``pending`` goes toward a blackholed host, so waits on.
+        """
+        address = pending.connector.serverAddress()
+        if isinstance(address, UNIXAddress):
+            return False
+        return bool({(address.host, address.port), (address.host, None)} & self._holes)

@@ -1,8 +1,7 @@
 """
 A fake reactor's life: running, stopping, crashing, and its system event
-triggers, as ``IReactorCore`` has them.
-
-It imports nothing from this package.
+triggers, as ``IReactorCore`` has them, in `ReactorCore`, the base the
+`FakeReactor` builds on.  It imports nothing from this package.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """
 In-memory listening ports: the `Listener` a ``listenTCP`` returns, the one
-place a port's faults are set (down, up, refuse, hang, schedule).
-
-It imports ``address``, ``clock``, ``connection`` and ``errors`` from this
-package; the reactor it listens on is any `ListenerHost` (the `FakeReactor`
-in ``network``, which imports this module).
+place a port's faults are set (down, up, refuse, hang, schedule).  The
+reactor it listens on is any `ListenerHost` (the `FakeReactor` in
+``reactor``, which imports this module).  It imports ``address`` and
+``connection`` from the layer, and ``clock`` and ``errors`` from below it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """
-Host names on the fake network: which address each name resolves to, and
-the resolver that answers ``IHostnameResolver`` queries with it.
-
-It imports ``address`` from this package.
+Host names on the fake network: which address each name resolves to (its
+own TEST-NET address, the same every time), and the `Resolver` that answers
+``IHostnameResolver`` queries with it.  It imports ``address`` from the
+layer.
 """
 
 from __future__ import annotations

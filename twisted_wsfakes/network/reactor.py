@@ -1,25 +1,23 @@
 """
-A reactor for tests whose network lives in memory and whose time is fake.
-
-`FakeReactor` assembles the network's parts: its listening ports
-(`twisted_wsfakes.network.listener`), its outgoing attempts
-(`twisted_wsfakes.network.connectors`), its host names (`twisted_wsfakes.network.names`)
-and its connections (`twisted_wsfakes.network.connection`).  It imports
-``address``, ``attempts``, ``clock``, ``connection``, ``connectors``,
-``core``, ``errors``, ``listener``, ``names`` and ``threads`` from this
-package; ``peers`` on first use (Autobahn's import cost, pointing down);
-``script`` only for type hints.
+A reactor for tests whose network lives in memory and whose time is fake:
+`FakeReactor` assembles the layer's parts (its ``core``, its ``records``,
+its listening ports in ``listener``, its outgoing attempts in
+``connectors``, its host names in ``names``, its connections pumped
+through the ``delivery`` queue, its ``threads``) on a ``clock``.  It imports
+every other module of the layer, and ``clock`` and ``errors`` from below it;
+the scripted ``peers`` on first use (Autobahn's import cost, pointing down:
+they know the network only through ``peers.seam``); ``script`` for type
+hints only.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer, error
-from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twisted.internet.address import IPv6Address, UNIXAddress
 from twisted.internet.base import DelayedCall
 from twisted.internet.interfaces import (
     IConnector,
@@ -45,15 +43,19 @@ from .address import (
     IPV4_WILDCARDS,
     Address,
     RouteKey,
+    clientHostFor,
     routeKey,
     tcpAddress,
 )
 from .attempts import Attempts, ConnectionAttempt, Outcome
-from .connection import Connection, callLogged
-from .connectors import Connector, PendingConnect, UNIXConnector
+from .calls import buildLogged, callLogged
+from .connection import Connection
+from .connectors import Blackholes, Connector, PendingConnect, UNIXConnector
 from .core import ReactorCore
+from .delivery import DeliveryQueue
 from .listener import Listener
 from .names import Names, Resolver
+from .records import MemoryReactorRecords
 from .threads import FakeThreadPool, ThreadCalls
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ class _ReactorClock(Clock):
     IReactorCore,
     IReactorThreads,
 )
-class FakeReactor(ReactorCore):
+class FakeReactor(ReactorCore, MemoryReactorRecords):
     """
     A reactor for tests: fake time, and a network that lives in memory.
 
@@ -150,7 +152,8 @@ class FakeReactor(ReactorCore):
     """
 
     def __init__(self, flushLimit: int = 10_000) -> None:
-        super().__init__()
+        ReactorCore.__init__(self)
+        MemoryReactorRecords.__init__(self)
         self.clock: Clock = _ReactorClock(self)
         self.attempts: Attempts[ConnectionAttempt] = Attempts()
         self.connections: list[Connection] = []
@@ -158,15 +161,7 @@ class FakeReactor(ReactorCore):
         self.keepClosedProtocols: int | None = 1000
         # Closed connections still holding their protocols, oldest first.
         self._closedHolding: deque[Connection] = deque()
-        # The connections with work to do, by number: flush() pumps only
-        # these, so an advance over many timers costs nothing per idle
-        # connection.  _round holds those due in the current delivery round
-        # (a heap of numbers), _next those woken too late for it.
-        self._round: list[int] = []
-        self._next: dict[int, Connection] = {}
-        self._working: dict[int, Connection] = {}
-        # The number of the connection being pumped, during a round.
-        self._pumping: int | None = None
+        self._delivery = DeliveryQueue()
         self._names = Names()
         self.nameResolver: IHostnameResolver = Resolver(self._names)
         # The ports listening now, by where they sit: public to the package
@@ -178,21 +173,10 @@ class FakeReactor(ReactorCore):
         self._nextEphemeralPort = 50000
         self._flushing = False
         self._connectionHooks: list[Callable[[Connection], None]] = []
-        self._blackholes: set[tuple[str, int | None]] = set()
+        self._blackholes = Blackholes()
         # Scripted servers and clients, checked by useFakeReactor's cleanup
         # (public to the package: the peers add themselves).
         self.scriptedPeers: list[Any] = []
-        self.tcpClients: list[
-            tuple[str, int, ClientFactory[Any], float, tuple[str, int] | None]
-        ] = []
-        self.tcpServers: list[tuple[int, IProtocolFactory, int, str]] = []
-        self.sslClients: list[
-            tuple[str, int, ClientFactory[Any], Any, float, tuple[str, int] | None]
-        ] = []
-        self.sslServers: list[tuple[int, IProtocolFactory, Any, int, str]] = []
-        self.unixClients: list[tuple[str, ClientFactory[Any], float, int]] = []
-        self.unixServers: list[tuple[str, IProtocolFactory, int, int, int]] = []
-        self.connectors: list[IConnector] = []
         self._threads = ThreadCalls()
 
     # Time.
@@ -269,26 +253,7 @@ class FakeReactor(ReactorCore):
     def _flushRound(self) -> bool:
         moved = self._threads.runQueued()
         moved = self._completePendingConnects() or moved
-        # Connections are pumped in the order they were opened; one woken
-        # during the round is pumped in it if it comes after the one being
-        # pumped, as when a round walked every connection, else in the next.
-        self._round = list(self._next)
-        heapq.heapify(self._round)
-        self._working, self._next = self._next, {}
-        try:
-            while self._round:
-                self._pumping = heapq.heappop(self._round)
-                connection = self._working.pop(self._pumping)
-                if connection.pump():
-                    moved = True
-                    # Moving bytes may have left more to move.
-                    self._wakeConnection(connection)
-                    if not connection.open:
-                        self._closed(connection)
-        finally:
-            self._next.update(self._working)
-            self._working, self._round, self._pumping = {}, [], None
-        return moved
+        return self._delivery.pumpRound(self._closed) or moved
 
     def _closed(self, connection: Connection) -> None:
         """
@@ -300,19 +265,6 @@ class FakeReactor(ReactorCore):
         keep = self.keepClosedProtocols
         while keep is not None and len(holding) > keep:
             holding.popleft().releaseProtocols()
-
-    def _wakeConnection(self, connection: Connection) -> None:
-        """
-        Queue ``connection`` for pumping: it has something to deliver.
-        """
-        number = connection.number
-        if not connection.open or number in self._working or number in self._next:
-            return
-        if self._pumping is not None and number > self._pumping:
-            heapq.heappush(self._round, number)
-            self._working[number] = connection
-        else:
-            self._next[number] = connection
 
     def _neverSettlesMessage(self) -> str:
         # Name only the connections still talking: in a test with many open
@@ -408,7 +360,7 @@ class FakeReactor(ReactorCore):
             reactor.connectTCP("feed.example.com", 443, factory, timeout=30)
             reactor.advance(30)   # clientConnectionFailed(TimeoutError)
         """
-        self._blackholes.add((self.addressOf(host), port))
+        self._blackholes.add(self.addressOf(host), port)
 
     def unblackhole(self, host: str, port: int | None = None) -> None:
         """
@@ -417,10 +369,7 @@ class FakeReactor(ReactorCore):
 
         :raises ValueError: if that host and port were not blackholed.
         """
-        try:
-            self._blackholes.remove((self.addressOf(host), port))
-        except KeyError:
-            raise ValueError(f"{host}:{port} is not blackholed") from None
+        self._blackholes.remove(self.addressOf(host), port, asked=host)
 
     def onNewConnection(self, hook: Callable[[Connection], None]) -> None:
         """
@@ -508,7 +457,7 @@ class FakeReactor(ReactorCore):
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
         self.tcpClients.append((host, port, factory, timeout, bindAddress))
-        return self._recorded(
+        return self.recorded(
             self.connectUnrecorded(host, port, factory, timeout, tls=False)
         )
 
@@ -542,7 +491,7 @@ class FakeReactor(ReactorCore):
         self.sslClients.append(
             (host, port, factory, contextFactory, timeout, bindAddress)
         )
-        return self._recorded(
+        return self.recorded(
             self.connectUnrecorded(host, port, factory, timeout, tls=True)
         )
 
@@ -580,7 +529,7 @@ class FakeReactor(ReactorCore):
         self.unixClients.append((address, factory, timeout, checkPID))
         connector = UNIXConnector(self, address, factory, timeout)
         connector.connect()
-        return self._recorded(connector)
+        return self.recorded(connector)
 
     def connectUnrecorded(
         self, host: str, port: int, factory: ClientFactory[P], timeout: float, tls: bool
@@ -595,31 +544,16 @@ class FakeReactor(ReactorCore):
         connector.connect()
         return connector
 
-    def _recorded(self, connector: IConnector) -> IConnector:
-        """
-        List a connector the code under test asked for in ``connectors``.
-        """
-        self.connectors.append(connector)
-        return connector
-
     def _completePendingConnects(self) -> bool:
         moved = False
         for each in list(self.pendingConnects):
             # An earlier completion may have cancelled this one.
-            if each not in self.pendingConnects or self._blackholed(each):
+            if each not in self.pendingConnects or self._blackholes.hold(each):
                 continue
             self.pendingConnects.remove(each)
             self._complete(each)
             moved = True
         return moved
-
-    def _blackholed(self, pending: PendingConnect) -> bool:
-        address = pending.connector.serverAddress()
-        if isinstance(address, UNIXAddress):
-            return False
-        return bool(
-            {(address.host, address.port), (address.host, None)} & self._blackholes
-        )
 
     def _complete(self, pending: PendingConnect) -> None:
         serverAddress = pending.connector.serverAddress()
@@ -627,7 +561,7 @@ class FakeReactor(ReactorCore):
         if listener is None or not listener.admit():
             self._fail(pending, "refused", error.ConnectionRefusedError())
             return
-        client = _buildLogged(pending.connector.buildProtocol, serverAddress)
+        client = buildLogged(pending.connector.buildProtocol, serverAddress)
         if isinstance(client, Failure):
             # A real reactor logs this and fails the attempt.
             self._fail(pending, "failed", error.ConnectError(string=str(client.value)))
@@ -660,7 +594,7 @@ class FakeReactor(ReactorCore):
         if isinstance(serverAddress, UNIXAddress):
             # A UNIX client socket is unnamed.
             return UNIXAddress(None)
-        return tcpAddress(_clientHostFor(serverAddress), self._ephemeralPort())
+        return tcpAddress(clientHostFor(serverAddress), self._ephemeralPort())
 
     def newConnection(
         self,
@@ -686,7 +620,7 @@ class FakeReactor(ReactorCore):
             lost.
         """
         clientAddress = self._clientAddressFor(serverAddress)
-        server = _buildLogged(buildServer, clientAddress)
+        server = buildLogged(buildServer, clientAddress)
         return Connection(
             self.clock,
             len(self.connections) + 1,
@@ -695,7 +629,7 @@ class FakeReactor(ReactorCore):
             _orClosing(client),
             _orClosing(None if isinstance(server, Failure) else server),
             onClientLost=onClientLost,
-            onWork=self._wakeConnection,
+            onWork=self._delivery.wake,
         )
 
     def startConnection(
@@ -743,31 +677,6 @@ class FakeReactor(ReactorCore):
         Run what is due now and deliver every byte, as one reactor turn.
         """
         self.advance(0)
-
-
-def _buildLogged(
-    build: Callable[[Address], IProtocol | None], address: Address
-) -> IProtocol | None | Failure:
-    """
-    ``build(address)`` (a ``buildProtocol``), or the logged failure if it
-    raised.
-    """
-    built: list[IProtocol | None] = []
-    failure = callLogged(
-        "Error building a protocol with {build!r}",
-        lambda: built.append(build(address)),
-        build=build,
-    )
-    return failure if failure is not None else built[0]
-
-
-def _clientHostFor(server: IPv4Address | IPv6Address) -> str:
-    """
-    The address the connecting side appears to come from.
-    """
-    if isinstance(server, IPv6Address):
-        return "::1" if server.host == "::1" else "2001:db8::1"
-    return "127.0.0.1" if server.host.startswith("127.") else "198.51.100.254"
 
 
 def _orClosing(protocol: IProtocol | None) -> IProtocol:

@@ -1,12 +1,10 @@
 """
-Thread work for a test reactor, run in the test's own thread.
-
-Code under test hands work to threads (``callInThread``, ``deferToThread``)
-and hands results back with ``callFromThread``.  A test reactor runs both at
-its next ``flush()`` or ``advance()``, first come first served, in the
-test's thread: deterministic, and never a real thread.
-
-It imports ``connection`` and ``errors`` from this package.
+Thread work for a test reactor, run in the test's own thread: code under
+test hands work to threads (``callInThread``, ``deferToThread``) and hands
+results back with ``callFromThread``, and the reactor runs both at its next
+``flush()`` or ``advance()``, first come first served, deterministic and
+never in a real thread (`ThreadCalls`, `FakeThreadPool`).  It imports
+``calls`` from the layer, and ``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..errors import UnsupportedByFake
-from .connection import callLogged
+from .calls import callLogged
 
 
 class ThreadCalls:

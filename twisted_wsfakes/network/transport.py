@@ -1,11 +1,10 @@
 """
 The transports of an in-memory connection: what each protocol sees as its
-``ITCPTransport`` (or, on a UNIX socket, its ``ITransport``).
-
-A transport turns its protocol's calls into news for the connection it is
-one end of, a `TransportOwner` (the `Connection` in ``connection``, which
-imports this module).  It imports ``address``, ``errors`` and ``events``
-from this package, and ``connection`` only for type hints.
+``ITCPTransport`` (or, on a UNIX socket, its ``ITransport``), turning its
+protocol's calls into news for the `TransportOwner` it is one end of (the
+`Connection` in ``connection``, which imports this module).  It imports
+``address`` from the layer (``connection`` for type hints only), and
+``errors`` and ``events`` from below it.
 """
 
 from __future__ import annotations

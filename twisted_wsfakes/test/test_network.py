@@ -1256,6 +1256,16 @@ class IPv6ListenerTests(SynchronousTestCase):
         )
         self.assertEqual(port.getHost(), IPv6Address("TCP", "::", 8080))
 
+    def test_reprBracketsHost(self) -> None:
+        """
+        An IPv6 listener's repr brackets its host, as a connection's does,
+        so the port stays readable.
+        """
+        port = FakeReactor().listenTCP(
+            8080, Factory.forProtocol(Protocol), interface="::1"
+        )
+        self.assertEqual(repr(port), "<in-memory listener on [::1]:8080>")
+
     def test_endpoints(self) -> None:
         """
         ``TCP6ServerEndpoint`` listens on ``"::"`` and reports an
