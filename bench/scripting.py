@@ -76,7 +76,8 @@ def measureCheck() -> dict[str, Any]:
     """
     Time ``TIMES`` checks of a matching message against an ``expectJSON``.
     """
-    from twisted_wsfakes import ANY, Message, approx, expectJSON
+    from twisted_wsfakes import ANY, approx, expectJSON
+    from twisted_wsfakes.script import Message
 
     step = expectJSON({"op": "tick", "id": ANY, "data": {"price": approx(100, 1)}})
     message = Message.fromText(json.dumps(VALUE))

@@ -2,13 +2,21 @@
 Test Twisted and Autobahn websocket code over an in-memory network, on a fake
 clock, inside trial's ``SynchronousTestCase``.
 
-Everything a test needs is importable from here::
+What a test imports is importable from here: what it constructs, calls,
+subclasses or catches::
 
     from twisted_wsfakes import Script, expectJSON, sendJSON, useFakeReactor
 
+The types a test only receives (the `Listener` a ``listenTCP`` returns, an
+attempt's `Handshake`, a mock's `DeferredCall`...) live in their own
+modules, named in the API reference, for annotations.
+
 The names whose modules import Autobahn (the scripted peers, and the
-reconnection tools that know them) load on first use, so code that only
-needs the clock or the reactor does not pay for Autobahn's import.
+reconnection and real-network tools that know them) load on first use, so
+code that only needs the clock or the reactor does not pay for Autobahn's
+import.  Deprecated names still import from here for one release: the
+renamed functions and classes warn when used, the types that moved to their
+own module warn when imported, naming the module.
 """
 
 from __future__ import annotations
@@ -16,9 +24,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .network.attempts import Attempts, ConnectionAttempt
+from .network.attempts import assertFollowsPolicy as assertFollowsPolicy
+from .network.attempts import assertRetryDelays as assertRetryDelays
+from .network.attempts import attemptTimes as attemptTimes
+from .network.attempts import describeAttempts as describeAttempts
+from .network.attempts import retryDelays as retryDelays
 from .clock import Clock
-from .deferredmock import PENDING, CallState, DeferredCall, DeferredMock, returnOnce
-from .dominoes import Dominoes, DominoState
+from .network.connection import Connection
+from .deferredmock import PENDING, DeferredMock, returnOnce
+from .deprecate import movedAttributes
+from .dominoes import Dominoes
 from .errors import (
     AttemptAlreadyResolved,
     CallAlreadySettled,
@@ -59,25 +75,11 @@ from .matchers import (
     strict,
 )
 from .network import FakeReactor
-from .network.attempts import (
-    Attempts,
-    ConnectionAttempt,
-    assertFollowsPolicy,
-    assertRetryDelays,
-    attemptTimes,
-    describeAttempts,
-    retryDelays,
-)
-from .network.connection import Connection
-from .network.listener import Listener
-from .network.threads import FakeThreadPool
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
-    Message,
     Script,
     close,
     closeTCP,
-    drop,
     expectBinary,
     expectClose,
     expectHandshake,
@@ -93,46 +95,65 @@ from .script import (
     sendBinary,
     sendJSON,
     sendText,
-    stall,
     wait,
 )
+from .script import drop as drop
+from .script import stall as stall
 from .testcase import WebSocketTestCase, useFakeReactor
-from .transcript import IncompleteLine, Side, Transcript
+from .transcript import Transcript
 from .transcriptfile import TranscriptWriter
-from .wire import Handshake
 
 if TYPE_CHECKING:
     from .peers import ScriptedClient, ScriptedServer
     from .realnet.proxy import proxy
     from .realnet.record import record
-    from .realnet.serve import ScriptServer, serveScript
-    from .reconnect import EndpointAttempt, FakeEndpoint, ListenerSwitch, outage
+    from .realnet.serve import serveScript
+    from .reconnect import FakeEndpoint
+    from .reconnect import ListenerSwitch as ListenerSwitch
+    from .reconnect import outage as outage
 
-#: Public names whose modules import Autobahn, and the module of each.
+#: Names whose modules import Autobahn, and the module of each.
 _LAZY = {
     "ScriptedClient": "peers",
     "ScriptedServer": "peers",
-    "EndpointAttempt": "reconnect",
     "FakeEndpoint": "reconnect",
     "ListenerSwitch": "reconnect",
     "outage": "reconnect",
     "proxy": "realnet.proxy",
     "record": "realnet.record",
-    "ScriptServer": "realnet.serve",
     "serveScript": "realnet.serve",
+}
+
+#: Types a test only receives, once importable from here, and the module
+#: each is imported from now: deprecated here for one release.
+_MOVED = {
+    "CallState": "twisted_wsfakes.deferredmock",
+    "DeferredCall": "twisted_wsfakes.deferredmock",
+    "DominoState": "twisted_wsfakes.dominoes",
+    "EndpointAttempt": "twisted_wsfakes.reconnect",
+    "FakeThreadPool": "twisted_wsfakes.network.threads",
+    "Handshake": "twisted_wsfakes.wire",
+    "IncompleteLine": "twisted_wsfakes.transcript",
+    "Listener": "twisted_wsfakes.network.listener",
+    "Message": "twisted_wsfakes.script",
+    "ScriptServer": "twisted_wsfakes.realnet.serve",
+    "Side": "twisted_wsfakes.transcript",
 }
 
 if not TYPE_CHECKING:
     # Hidden from type checkers, which see the imports above instead (a
-    # module __getattr__ would make them accept any name at all).
+    # module __getattr__ would make them accept any name at all, the moved
+    # ones included).
+    _moved = movedAttributes(__name__, _MOVED, depth=1)
 
     def __getattr__(name: str) -> object:
         """
-        Import a name of ``_LAZY`` on first use (PEP 562).
+        Import a name of ``_LAZY`` on first use, or a moved name from its
+        new module with a warning (PEP 562).
         """
         module = _LAZY.get(name)
         if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            return _moved(name)
         value = getattr(importlib.import_module(f".{module}", __name__), name)
         globals()[name] = value
         return value
@@ -147,31 +168,21 @@ __all__ = [
     "AttemptAlreadyResolved",
     "Attempts",
     "CallAlreadySettled",
-    "CallState",
     "CannotServe",
     "Clock",
     "Connection",
     "ConnectionAttempt",
-    "DeferredCall",
     "DeferredMock",
     "Difference",
-    "DominoState",
     "Dominoes",
     "DominoesNotDone",
-    "EndpointAttempt",
     "FakeEndpoint",
     "FakeReactor",
     "FakeReactorInUse",
-    "FakeThreadPool",
-    "Handshake",
-    "IncompleteLine",
     "IncompleteTranscriptWarning",
     "JSONPathError",
     "LeftoverError",
-    "Listener",
-    "ListenerSwitch",
     "Matcher",
-    "Message",
     "NeverSettles",
     "NoSuchAttempt",
     "NoSuchDomino",
@@ -187,10 +198,8 @@ __all__ = [
     "Script",
     "ScriptError",
     "ScriptMismatch",
-    "ScriptServer",
     "ScriptedClient",
     "ScriptedServer",
-    "Side",
     "Transcript",
     "TranscriptError",
     "TranscriptExists",
@@ -200,14 +209,9 @@ __all__ = [
     "WebSocketTestCase",
     "WsFakesError",
     "approx",
-    "assertFollowsPolicy",
     "assertNoResult",
-    "assertRetryDelays",
-    "attemptTimes",
     "close",
     "closeTCP",
-    "describeAttempts",
-    "drop",
     "exactly",
     "expectBinary",
     "expectClose",
@@ -218,7 +222,6 @@ __all__ = [
     "failureResultOf",
     "goSilent",
     "inAnyOrder",
-    "outage",
     "ping",
     "predicate",
     "proxy",
@@ -227,13 +230,11 @@ __all__ = [
     "reject",
     "repeat",
     "reply",
-    "retryDelays",
     "returnOnce",
     "sendBinary",
     "sendJSON",
     "sendText",
     "serveScript",
-    "stall",
     "strict",
     "successResultOf",
     "useFakeReactor",

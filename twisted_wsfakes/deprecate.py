@@ -2,11 +2,16 @@
 Deprecated names: a name that was renamed keeps working for one release,
 warning with a ``DeprecationWarning`` that names its replacement.
 
-It imports nothing from the package, so any module may use it.
+A name that moved to another module keeps working at its old place for one
+release the same way, warning with its new import path.
+
+It imports nothing from the package when loaded, so any module may use it;
+a moved name's new module is imported when the name is first asked for.
 """
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable, Mapping
 
@@ -42,9 +47,43 @@ def renamedAttributes(
 
     def __getattr__(name: str) -> object:
         if name not in renamed:
-            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+            raise _noAttribute(module, name)
         new, value = renamed[name]
         warnRenamed(f"{module}.{name}", f"{module}.{new}")
         return value
 
     return __getattr__
+
+
+def movedAttributes(
+    module: str, moved: Mapping[str, str], *, depth: int = 0
+) -> Callable[[str], object]:
+    """
+    Build a module ``__getattr__`` (PEP 562) that returns each moved object
+    from the module it now lives in, under the same name, warning with that
+    import path::
+
+        __getattr__ = movedAttributes(__name__, {"Listener": "twisted_wsfakes.listener"})
+
+    The new module is imported when the name is first asked for, so a name
+    whose module imports Autobahn costs nothing until then.  Nothing is
+    cached: each use warns.
+
+    :param module: the module's ``__name__``, for the error on other names.
+    :param moved: old name to the full name of the module it now lives in.
+    :param depth: how many functions stand between the user's line and the
+        one built here (1 when the module's own ``__getattr__`` calls it), so
+        the warning points at the user's line.
+    """
+
+    def __getattr__(name: str) -> object:
+        if name not in moved:
+            raise _noAttribute(module, name)
+        warnRenamed(f"{module}.{name}", f"{moved[name]}.{name}", 3 + depth)
+        return getattr(importlib.import_module(moved[name]), name)
+
+    return __getattr__
+
+
+def _noAttribute(module: str, name: str) -> AttributeError:
+    return AttributeError(f"module {module!r} has no attribute {name!r}")

@@ -15,13 +15,13 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_wsfakes import (
     PENDING,
     CallAlreadySettled,
-    CallState,
     DeferredMock,
     LeftoverError,
     approx,
     returnOnce,
     useFakeReactor,
 )
+from twisted_wsfakes.deferredmock import CallState
 
 
 class Feed:

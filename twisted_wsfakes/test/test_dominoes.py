@@ -14,7 +14,6 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_wsfakes import (
     Dominoes,
     DominoesNotDone,
-    DominoState,
     NoSuchDomino,
     Script,
     WebSocketTestCase,
@@ -22,6 +21,7 @@ from twisted_wsfakes import (
     sendText,
     useFakeReactor,
 )
+from twisted_wsfakes.dominoes import DominoState
 from twisted_wsfakes.test._autobahn import clientFactory
 
 

@@ -35,7 +35,6 @@ from .. import (
     ANY,
     DeferredMock,
     FakeReactor,
-    Message,
     Script,
     ScriptedClient,
     ScriptedServer,
@@ -66,7 +65,7 @@ from .. import (
     wait,
 )
 from ..matchers import Difference, Matcher
-from ..script import Step
+from ..script import Message, Step
 from ..websocket import bindTxaio
 from ._autobahn import (
     URL,

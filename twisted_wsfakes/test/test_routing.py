@@ -13,7 +13,6 @@ from zope.interface.verify import verifyObject
 
 from .. import (
     CannotServe,
-    Handshake,
     Script,
     ScriptedClient,
     ScriptMismatch,
@@ -23,6 +22,7 @@ from .. import (
 )
 from ..network import FakeReactor
 from ..peers import ScriptedServer
+from ..wire import Handshake
 from ._protocols import useEndingReactor
 
 A = "ws://api.example.com:9000/a"

@@ -23,8 +23,9 @@ from twisted.python.threadpool import ThreadPool
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from .. import FakeReactor, FakeThreadPool, NeverSettles, UnsupportedByFake
+from .. import FakeReactor, NeverSettles, UnsupportedByFake
 from ..testcase import useFakeReactor
+from ..network.threads import FakeThreadPool
 
 
 class InterfaceTests(SynchronousTestCase):
