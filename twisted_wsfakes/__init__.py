@@ -7,9 +7,11 @@ subclasses or catches::
 
     from twisted_wsfakes import Script, expectJSON, sendJSON, useFakeReactor
 
-The types a test only receives (the `Listener` a ``listenTCP`` returns, an
-attempt's `Handshake`, a mock's `DeferredCall`...) live in their own
-modules, named in the API reference, for annotations.
+The types a test only receives (the
+`~twisted_wsfakes.network.listener.Listener` a ``listenTCP`` returns, an
+attempt's `~twisted_wsfakes.wire.Handshake`, a mock's
+`~twisted_wsfakes.deferredmock.DeferredCall`...) are imported from their
+own modules, named in the API reference, to annotate with them.
 
 The names whose modules import Autobahn (the scripted peers, and the
 reconnection and real-network tools that know them) load on first use, so
@@ -24,14 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .network.attempts import Attempts, ConnectionAttempt
-from .network.attempts import assertFollowsPolicy as assertFollowsPolicy
-from .network.attempts import assertRetryDelays as assertRetryDelays
-from .network.attempts import attemptTimes as attemptTimes
-from .network.attempts import describeAttempts as describeAttempts
-from .network.attempts import retryDelays as retryDelays
 from .clock import Clock
-from .network.connection import Connection
 from .deferredmock import PENDING, DeferredMock, returnOnce
 from .deprecate import movedAttributes
 from .dominoes import Dominoes
@@ -75,6 +70,13 @@ from .matchers import (
     strict,
 )
 from .network import FakeReactor
+from .network.attempts import Attempts, ConnectionAttempt
+from .network.attempts import assertFollowsPolicy as assertFollowsPolicy
+from .network.attempts import assertRetryDelays as assertRetryDelays
+from .network.attempts import attemptTimes as attemptTimes
+from .network.attempts import describeAttempts as describeAttempts
+from .network.attempts import retryDelays as retryDelays
+from .network.connection import Connection
 from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Script,

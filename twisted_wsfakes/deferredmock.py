@@ -57,7 +57,7 @@ class DeferredCall:
     :ivar deferred: the Deferred the call returned.
     :ivar state: whether that Deferred has a result yet, and which kind.
     :ivar outcome: what ``return_value`` or ``side_effect`` gave for the
-        call, or `PENDING`.
+        call, or `~twisted_wsfakes.PENDING`.
     """
 
     name: str

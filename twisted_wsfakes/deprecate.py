@@ -63,7 +63,7 @@ def movedAttributes(
     from the module it now lives in, under the same name, warning with that
     import path::
 
-        __getattr__ = movedAttributes(__name__, {"Listener": "twisted_wsfakes.listener"})
+        __getattr__ = movedAttributes(__name__, {"Listener": "pkg.network"})
 
     The new module is imported when the name is first asked for, so a name
     whose module imports Autobahn costs nothing until then.  Nothing is

@@ -224,7 +224,7 @@ class Transcript:
         A file whose last line was cut off (a recorder killed while writing
         it, a character cut in half) still loads: every line before the cut
         becomes an event, the cut line is kept as bytes in the transcript's
-        ``incomplete`` attribute (an `IncompleteLine`), and an
+        ``incomplete`` attribute (an `~twisted_wsfakes.transcript.IncompleteLine`), and an
         `IncompleteTranscriptWarning` says so once.  Any other damage is a
         `TranscriptError`::
 

@@ -37,7 +37,7 @@ class ConnectionAttempt:
     ``reactor.attempts`` records one for each connection the code under test
     makes through a :class:`~twisted_wsfakes.FakeReactor`; a
     :class:`~twisted_wsfakes.FakeEndpoint` records an
-    :class:`~twisted_wsfakes.EndpointAttempt`, the same value with
+    :class:`~twisted_wsfakes.reconnect.EndpointAttempt`, the same value with
     ``succeed()`` and ``fail()``.
 
     :ivar time: the clock time of the attempt.
@@ -70,7 +70,7 @@ class ConnectionAttempt:
     def handshake(self) -> Handshake | None:
         """
         How the websocket opening handshake went on the connection this
-        attempt made (see :class:`~twisted_wsfakes.Handshake`); ``None`` if
+        attempt made (see :class:`~twisted_wsfakes.wire.Handshake`); ``None`` if
         it made none, or the client sent no HTTP request on it.
         """
         return None if self.connection is None else self.connection.handshake

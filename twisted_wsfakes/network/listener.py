@@ -73,7 +73,7 @@ class Listener:
     An in-memory listening port, and the one place its faults are set.
 
     ``reactor.listenTCP``, ``listenSSL`` and ``listenUNIX`` return one, and a
-    :class:`ScriptedServer` has one as its ``listener`` (shared by the
+    :class:`~twisted_wsfakes.ScriptedServer` has one as its ``listener`` (shared by the
     servers on other paths of its host and port).  Besides the
     ``IListeningPort`` methods, it takes the server away and back, now or at
     set clock times, and refuses or hangs coming connections::
@@ -87,7 +87,7 @@ class Listener:
     While down, the port is not listening: connection attempts to it are
     refused, as when the server process is gone.
 
-    :ivar reactor: the :class:`FakeReactor` it listens on.
+    :ivar reactor: the :class:`~twisted_wsfakes.FakeReactor` it listens on.
     :ivar address: the address it listens at.
     :ivar factory: the protocol factory that builds its server protocols.
     :ivar listening: whether it is listening now (up).

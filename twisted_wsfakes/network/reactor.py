@@ -308,8 +308,8 @@ class FakeReactor(ReactorCore, MemoryReactorRecords):
 
     def getThreadPool(self) -> FakeThreadPool:
         """
-        The :class:`FakeThreadPool` behind :meth:`callInThread` and
-        ``deferToThread``.
+        The :class:`~twisted_wsfakes.network.threads.FakeThreadPool` behind
+        :meth:`callInThread` and ``deferToThread``.
         """
         return self._threads.pool
 

@@ -164,7 +164,7 @@ class ServerScripts(_ScriptedPeer[ConnectionT]):
     connection its `factory` accepts plays the n-th Script, and after the
     last one the last Script again.
 
-    :class:`ScriptedServer` listens on the fake network;
+    :class:`~twisted_wsfakes.ScriptedServer` listens on the fake network;
     `twisted_wsfakes.realnet.serve` on a real port.  Both play through this
     one engine, so a client that deviates gets the same report.
 
@@ -313,7 +313,7 @@ class ScriptedServer(ServerScripts["Connection"]):
         """
         The in-memory listening port it serves on, shared with the scripted
         servers on other paths of its host and port: where to schedule an
-        outage (see :class:`Listener`).
+        outage (see :class:`~twisted_wsfakes.network.listener.Listener`).
         """
         # The network's own Listener: the seam shows only what peers use.
         return cast("Listener", self._router.listener)

@@ -30,7 +30,7 @@ from .redact import NO_REDACTION
 class ScriptServer(ServerScripts[CapturingProtocol]):
     """
     A websocket server on a real port playing Scripts, made by
-    `serveScript`.  It is the listening port (``getHost()``,
+    `~twisted_wsfakes.serveScript`.  It is the listening port (``getHost()``,
     ``stopListening()``), and has the reports of every connection.
 
     :ivar port: the real listening port.

@@ -48,7 +48,7 @@ _UNBOUND = IPv4Address("TCP", "127.0.0.1", 0)
 @attrs.define(eq=False)
 class EndpointAttempt(ConnectionAttempt):
     """
-    One ``connect()`` call on a :class:`FakeEndpoint`: a
+    One ``connect()`` call on a :class:`~twisted_wsfakes.FakeEndpoint`: a
     :class:`~twisted_wsfakes.ConnectionAttempt` the test settles.
 
     The test settles each attempt once, with :meth:`succeed` or :meth:`fail`;
@@ -240,10 +240,12 @@ class FakeEndpoint:
 
     Give it to the code under test in place of a real endpoint.  Each
     ``connect()`` is recorded in :attr:`attempts` and its ``Deferred`` stays
-    pending until the test makes that attempt :meth:`~EndpointAttempt.succeed`
-    (an in-memory connection, so real handshakes run) or
-    :meth:`~EndpointAttempt.fail`; an attempt the test leaves alone hangs,
-    as a connection to a host that drops packets does::
+    pending until the test makes that attempt
+    :meth:`~twisted_wsfakes.reconnect.EndpointAttempt.succeed` (an in-memory
+    connection, so real handshakes run) or
+    :meth:`~twisted_wsfakes.reconnect.EndpointAttempt.fail`; an attempt the
+    test leaves alone hangs, as a connection to a host that drops packets
+    does::
 
         reactor = useFakeReactor(self)
         server = reactor.listenTCP(9000, serverFactory)
@@ -273,8 +275,10 @@ class FakeEndpoint:
 
     :param reactor: the reactor whose clock times the attempts and whose
         network carries their connections.
-    :param server: what :meth:`~EndpointAttempt.succeed` connects to when
-        given nothing: a listening port, a server factory or a protocol.
+    :param server: what
+        :meth:`~twisted_wsfakes.reconnect.EndpointAttempt.succeed` connects
+        to when given nothing: a listening port, a server factory or a
+        protocol.
     :ivar server: that default, which a test may change between attempts.
     :ivar attempts: every attempt, in ``connect()`` order; an index past the
         end raises :class:`~twisted_wsfakes.errors.NoSuchAttempt` saying how

@@ -170,10 +170,10 @@ def reply(fn: Callable[[Message], object], expect: object = None) -> Reply:
         reply(lambda m: {"id": m.json()["id"], "result": "ok"},
               expect={"method": "ping", "id": ANY})
 
-    ``fn`` gets a `Message` and returns ``str`` (sent as text), ``bytes``
-    (binary), a ``dict``/``list``/number/``bool`` (JSON text) or ``None``
-    (nothing); or a Deferred or coroutine giving one of those later, which
-    the script waits for before its next step::
+    ``fn`` gets a `~twisted_wsfakes.script.Message` and returns ``str``
+    (sent as text), ``bytes`` (binary), a ``dict``/``list``/number/``bool``
+    (JSON text) or ``None`` (nothing); or a Deferred or coroutine giving one
+    of those later, which the script waits for before its next step::
 
         async def quote(message):
             price = await prices.get(message.json()["symbol"])  # a DeferredMock, say

@@ -19,7 +19,8 @@ from .render import preview, renderText
 @attrs.frozen(repr=False)
 class Message:
     """
-    One whole message from the other side, as a `reply` function gets it.
+    One whole message from the other side, as a `~twisted_wsfakes.reply`
+    function gets it.
 
     ::
 

@@ -24,8 +24,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from .. import FakeReactor, NeverSettles, UnsupportedByFake
-from ..testcase import useFakeReactor
 from ..network.threads import FakeThreadPool
+from ..testcase import useFakeReactor
 
 
 class InterfaceTests(SynchronousTestCase):
