@@ -135,21 +135,32 @@ _RENAMED: dict[str, tuple[Callable[[Callable[..., object]], object], str]] = {
     "outage": (lambda f: f(*_listening(), 1.0, 2.0), "use Listener.schedule("),
 }
 
-#: Each type a test only receives, once importable from the package, and
-#: the module it is imported from now.
-_MOVED = {
-    "CallState": "twisted_wsfakes.deferredmock",
-    "DeferredCall": "twisted_wsfakes.deferredmock",
-    "DominoState": "twisted_wsfakes.dominoes",
-    "EndpointAttempt": "twisted_wsfakes.reconnect",
-    "FakeThreadPool": "twisted_wsfakes.network.threads",
-    "Handshake": "twisted_wsfakes.wire",
-    "IncompleteLine": "twisted_wsfakes.transcript",
-    "Listener": "twisted_wsfakes.network.listener",
-    "Message": "twisted_wsfakes.script",
-    "ScriptServer": "twisted_wsfakes.realnet.serve",
-    "Side": "twisted_wsfakes.transcript",
-}
+#: Each type a test only receives, once importable from the package; the
+#: warning on importing it from there names its new module.
+_MOVED = [
+    "CallState",
+    "DeferredCall",
+    "DominoState",
+    "EndpointAttempt",
+    "FakeThreadPool",
+    "Handshake",
+    "IncompleteLine",
+    "Listener",
+    "Message",
+    "ScriptServer",
+    "Side",
+]
+
+
+def _newPath(message: str) -> str:
+    """
+    The import path a moved name's warning names (``a.b.Name``).
+    """
+    found = re.fullmatch(
+        r"twisted_wsfakes\.(\w+) is deprecated; use ([\w.]+) instead", message
+    )
+    assert found is not None, message
+    return found.group(2)
 
 
 def _apiReference() -> str:
@@ -275,17 +286,16 @@ class DeprecatedNamesTests(SynchronousTestCase):
     def test_movedImportWithWarning(self) -> None:
         """
         Each type that moved to its own module still imports from the
-        package, warning with its new import path, which holds the very
-        same object; it is no longer in ``__all__``.
+        package, outside ``__all__``, with one warning naming its new import
+        path, which holds the very same object under the same name.
         """
-        for name, module in _MOVED.items():
+        for name in _MOVED:
             value = getattr(twisted_wsfakes, name)
-            warnings = self.flushWarnings([self.test_movedImportWithWarning])
-            self.assertEqual(
-                [w["message"] for w in warnings],
-                [f"twisted_wsfakes.{name} is deprecated; use {module}.{name} instead"],
-            )
-            self.assertIs(value, getattr(importlib.import_module(module), name))
+            [warning] = self.flushWarnings([self.test_movedImportWithWarning])
+            self.assertIs(warning["category"], DeprecationWarning, name)
+            module, _, newName = _newPath(warning["message"]).rpartition(".")
+            self.assertEqual(newName, name)
+            self.assertIs(getattr(importlib.import_module(module), name), value)
             self.assertNotIn(name, twisted_wsfakes.__all__)
 
     def test_movedWarnEveryTime(self) -> None:
@@ -299,18 +309,20 @@ class DeprecatedNamesTests(SynchronousTestCase):
 
     def test_documented(self) -> None:
         """
-        The API reference documents each moved type under its new path, and
-        lists every deprecated and moved name in its Deprecated section.
+        The API reference documents each moved type under the path its
+        warning names, and lists every deprecated and moved name, and each
+        new path, in its Deprecated section.
         """
         api = _apiReference()
-        documented = _documented(api)
-        self.assertEqual(
-            [f"{m}.{n}" for n, m in _MOVED.items() if f"{m}.{n}" not in documented],
-            [],
-        )
+        for name in _MOVED:
+            getattr(twisted_wsfakes, name)
+        paths = [_newPath(w["message"]) for w in self.flushWarnings()]
+        self.assertEqual(len(paths), len(_MOVED))
+        self.assertEqual([p for p in paths if p not in _documented(api)], [])
         section = _deprecatedSection(api)
         listed = [f"``{n}" for n in _RENAMED]
         listed += [f"``twisted_wsfakes.{n}``" for n in _MOVED]
+        listed += [f"``{p}``" for p in paths]
         self.assertEqual([n for n in listed if n not in section], [])
 
 
