@@ -16,11 +16,12 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
 
-from .jsontree import Place
+from .jsontree import DESCEND, Place, transform
 from .printable import printable
 
 MISSING: Final = "<missing>"
@@ -78,27 +79,41 @@ def renderJSON(value: object) -> str:
         >>> renderJSON({"price": 1.5, "tags": ["€", None], "ok": True})
         '{"price": 1.5, "tags": ["€", null], "ok": true}'
     """
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return printable(json.dumps(value, ensure_ascii=False))
-    if isinstance(value, float):
+    rendered: str = transform(
+        value, _renderPart, makeDict=_renderObject, makeList=_renderArray
+    )
+    return rendered
+
+
+def _renderPart(part: object, place: Place) -> object:
+    if part is None or isinstance(part, bool):
+        return json.dumps(part)
+    if isinstance(part, str):
+        return _renderString(part)
+    if isinstance(part, float):
         # json.dumps spells inf and nan as JavaScript would parse them.
-        return json.dumps(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        items = (
-            f"{_renderKey(key)}: {renderJSON(item)}" for key, item in value.items()
-        )
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(renderJSON(item) for item in value) + "]"
-    return repr(value)
+        return json.dumps(part)
+    if isinstance(part, int):
+        return str(part)
+    if isinstance(part, dict | list | tuple):
+        return DESCEND
+    return repr(part)
+
+
+def _renderObject(items: Iterable[tuple[object, str]]) -> str:
+    return "{" + ", ".join(f"{_renderKey(key)}: {item}" for key, item in items) + "}"
+
+
+def _renderArray(items: Iterable[str]) -> str:
+    return "[" + ", ".join(items) + "]"
 
 
 def _renderKey(key: object) -> str:
-    return renderJSON(key) if isinstance(key, str) else repr(key)
+    return _renderString(key) if isinstance(key, str) else repr(key)
+
+
+def _renderString(text: str) -> str:
+    return printable(json.dumps(text, ensure_ascii=False))
 
 
 def childPath(path: str, key: object) -> str:

@@ -9,9 +9,10 @@ which says what the part becomes or asks to go inside it::
     transform({"auth": {"token": "s3cret"}}, redactToken)
     # -> {"auth": {"token": "x"}}
 
-Matchers check and copy patterns with it, script steps check and freeze
-their values, a replay loosens ignored fields, and JSON paths replace the
-places they name.  It imports nothing from the package.
+Matchers check and copy patterns with it, reports render values with it,
+script steps check and freeze their values, a replay loosens ignored
+fields, and JSON paths replace the places they name.  It imports nothing
+from the package.
 """
 
 from __future__ import annotations
