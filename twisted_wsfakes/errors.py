@@ -174,8 +174,21 @@ class OutageError(WsFakesError, ValueError):
     A :class:`~twisted_wsfakes.network.listener.Listener` was used wrong: a change
     scheduled in the past or out of order, a port taken down that is
     already down (or up that is already up), or a count of attempts to
-    refuse or hang that is not a whole number >= 1; or a ``ListenerSwitch``
-    was given a port of another reactor.
+    refuse or hang that is not a whole number >= 1; a ``ListenerSwitch``
+    was given a port of another reactor; or ``FakeReactor.unblackhole``
+    named a host and port that were not blackholed.
+    """
+
+
+class NetworkUsageError(WsFakesError, ValueError):
+    """
+    The in-memory network was asked for something that makes no sense or
+    that it does not hold: a negative tolerance, or an attempt with no end
+    time, for the ``Attempts`` assertions; chunk sizes that are not whole
+    numbers >= 1; more invented host names than the TEST-NET ranges have
+    addresses; thread pool sizes out of order; a system event trigger that
+    does not exist.  It is a ``ValueError``, as Twisted's reactors raise for
+    the last.  The message names the method and the value.
     """
 
 

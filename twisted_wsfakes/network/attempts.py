@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from ..clock import formatTime
 from ..deprecate import warnRenamed
-from ..errors import NoSuchAttempt, RetryMismatch
+from ..errors import NetworkUsageError, NoSuchAttempt, RetryMismatch
 from ..printable import printable
 from ..wire import Handshake
 from .connection import Connection
@@ -187,9 +187,9 @@ class Attempts(Sequence[_A], Generic[_A]):
             expected, or one is off by more than ``tolerance``; the message
             lists every attempt with its time, outcome, delay and the
             expected delay.
-        :raises ValueError: if ``tolerance`` is negative.
+        :raises NetworkUsageError: if ``tolerance`` is negative.
         """
-        _checkTolerance(tolerance)
+        _checkTolerance("assertDelays", tolerance)
         attempts, delays = self._items, self.delays
         rows = [_Row(attempts[0], None, None)] if attempts else []
         for attempt, delay, want in _zipLongest(attempts[1:], delays, expected):
@@ -226,10 +226,11 @@ class Attempts(Sequence[_A], Generic[_A]):
 
         :raises RetryMismatch: if a wait differs from the policy by more
             than ``tolerance``, with a table of every attempt.
-        :raises ValueError: if an attempt still pending or open is followed
-            by another (its end is unknown), or ``tolerance`` is negative.
+        :raises NetworkUsageError: if an attempt still pending or open is
+            followed by another (its end is unknown), or ``tolerance`` is
+            negative.
         """
-        _checkTolerance(tolerance)
+        _checkTolerance("assertFollowsPolicy", tolerance)
         attempts = self._items
         rows = [_Row(attempts[0], None, None)] if attempts else []
         failures = 0
@@ -303,8 +304,8 @@ def _endOf(attempt: ConnectionAttempt) -> float:
     """
     end = attempt.endedAt
     if end is None:
-        raise ValueError(
-            f"cannot tell when the attempt at {formatTime(attempt.time)} "
+        raise NetworkUsageError(
+            f"assertFollowsPolicy(): cannot tell when the attempt at {formatTime(attempt.time)} "
             f"({attempt.describe()}) ended, yet another attempt followed it; "
             f"compare start times with assertDelays() instead"
         )
@@ -411,9 +412,11 @@ def _note(row: _Row) -> str:
     return f"  <- off by {row.delay - row.expected:+g}"
 
 
-def _checkTolerance(tolerance: float) -> None:
+def _checkTolerance(method: str, tolerance: float) -> None:
     if not tolerance >= 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
+        raise NetworkUsageError(
+            f"{method}(): tolerance must be >= 0, got {tolerance!r}"
+        )
 
 
 # The function spellings, deprecated for the Attempts methods.

@@ -23,7 +23,7 @@ from twisted.internet.interfaces import (
 )
 from twisted.python.failure import Failure
 
-from ..errors import ProtocolReleased
+from ..errors import NetworkUsageError, ProtocolReleased
 from ..events import Side, otherSide
 from ..transcript import Transcript
 from ..wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
@@ -199,11 +199,13 @@ class Connection:
         both directions: ``chunk(1)`` feeds one byte per ``dataReceived``.
         With no sizes, each write is delivered whole again.
 
-        :raises ValueError: if a size is not a positive integer.
+        :raises NetworkUsageError: if a size is not a positive integer.
         """
         for size in sizes:
             if not isinstance(size, int) or size < 1:
-                raise ValueError(f"chunk sizes must be positive integers, got {size!r}")
+                raise NetworkUsageError(
+                    f"chunk(): chunk sizes must be positive integers, got {size!r}"
+                )
         for end in self._ends.values():
             end.chunks = cycle(sizes) if sizes else None
 

@@ -4,7 +4,8 @@ state machine (``BaseConnector``) making in-memory attempts, each waiting,
 as a `PendingConnect`, for the reactor's next flush to complete it, or for
 ever toward a host in its `Blackholes`.  The reactor is any
 `ConnectorHost` (the `FakeReactor` in ``reactor``, which imports this
-module).  It imports ``address`` and ``attempts`` from the layer.
+module).  It imports ``address`` and ``attempts`` from the layer, and
+``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from twisted.internet.protocol import ClientFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from ..errors import OutageError
 from .address import Address, tcpAddress
 from .attempts import Attempts, ConnectionAttempt, Outcome
 
@@ -160,12 +162,14 @@ class Blackholes:
         """
         Undo :meth:`add`; ``asked`` is the host as the caller named it.
 
-        :raises ValueError: if that address and port were not blackholed.
+        :raises OutageError: if that address and port were not blackholed.
         """
         try:
             self._holes.remove((address, port))
         except KeyError:
-            raise ValueError(f"{asked}:{port} is not blackholed") from None
+            raise OutageError(
+                f"unblackhole(): {asked}:{port} is not blackholed"
+            ) from None
 
     def hold(self, pending: PendingConnect) -> bool:
         """

@@ -1,7 +1,8 @@
 """
 A fake reactor's life: running, stopping, crashing, and its system event
 triggers, as ``IReactorCore`` has them, in `ReactorCore`, the base the
-`FakeReactor` builds on.  It imports nothing from this package.
+`FakeReactor` builds on.  It imports nothing from the layer, and
+``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from twisted.internet import defer, error
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+
+from ..errors import NetworkUsageError
 
 _log = Logger()
 
@@ -177,7 +180,9 @@ class ReactorCore:
         try:
             del self._triggers[triggerID]
         except KeyError:
-            raise ValueError(f"no system event trigger {triggerID!r}") from None
+            raise NetworkUsageError(
+                f"removeSystemEventTrigger(): no system event trigger {triggerID!r}"
+            ) from None
 
     @property
     def triggers(self) -> dict[str, dict[str, list[_Trigger]]]:

@@ -2,7 +2,7 @@
 Host names on the fake network: which address each name resolves to (its
 own TEST-NET address, the same every time), and the `Resolver` that answers
 ``IHostnameResolver`` queries with it.  It imports ``address`` from the
-layer.
+layer, and ``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from twisted.internet.interfaces import (
 )
 from zope.interface import implementer
 
+from ..errors import NetworkUsageError
 from .address import tcpAddress
 
 #: Where invented host names resolve: TEST-NET-1, -2 and -3 (RFC 5737),
@@ -49,7 +50,11 @@ class Names:
             invented = len([n for n in self._names if n != "localhost"])
             net, number = divmod(invented, 253)
             if net >= len(_TEST_NETS):
-                raise ValueError("FakeReactor ran out of TEST-NET addresses")
+                raise NetworkUsageError(
+                    f"FakeReactor ran out of TEST-NET addresses: {invented} "
+                    f"invented host names have one each, and {host!r} would be "
+                    "one more (use addresses, such as 192.0.2.10, for some hosts)"
+                )
             self._names[host] = f"{_TEST_NETS[net]}{number + 1}"
         return self._names[host]
 

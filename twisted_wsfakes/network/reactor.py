@@ -367,7 +367,7 @@ class FakeReactor(ReactorCore, MemoryReactorRecords):
         Undo :meth:`blackhole`: attempts still pending complete at the next
         flush, as a retransmitted connection request would.
 
-        :raises ValueError: if that host and port were not blackholed.
+        :raises OutageError: if that host and port were not blackholed.
         """
         self._blackholes.remove(self.addressOf(host), port, asked=host)
 

@@ -20,7 +20,7 @@ from twisted.internet import threads
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from ..errors import UnsupportedByFake
+from ..errors import NetworkUsageError, UnsupportedByFake
 from .calls import callLogged
 
 
@@ -176,8 +176,8 @@ class FakeThreadPool(ThreadPool):
         minthreads = self.min if minthreads is None else minthreads
         maxthreads = self.max if maxthreads is None else maxthreads
         if not 0 <= minthreads <= maxthreads:
-            raise ValueError(
-                f"thread pool size: need 0 <= minthreads <= maxthreads, got "
+            raise NetworkUsageError(
+                f"adjustPoolsize(): thread pool size: need 0 <= minthreads <= maxthreads, got "
                 f"{minthreads} and {maxthreads}"
             )
         self.min, self.max = minthreads, maxthreads

@@ -17,7 +17,12 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from ..errors import ProtocolReleased, ScriptMismatch, UnsupportedByFake
+from ..errors import (
+    NetworkUsageError,
+    ProtocolReleased,
+    ScriptMismatch,
+    UnsupportedByFake,
+)
 from ..network import FakeReactor
 from ..network.connection import Connection
 from ..script import Script, close, expectText
@@ -609,10 +614,21 @@ class FaultTests(SynchronousTestCase):
 
     def test_chunkRejectsBadSizes(self) -> None:
         """
-        A chunk size below 1 raises ValueError.
+        A chunk size below 1, or not a whole number, raises
+        NetworkUsageError naming ``chunk()`` and the size, and changes
+        nothing.
         """
-        connection, _, _ = connectPair(FakeReactor())
-        self.assertRaises(ValueError, connection.chunk, 0)
+        reactor = FakeReactor()
+        connection, client, server = connectPair(reactor)
+        for bad in (0, 1.5):
+            e = self.assertRaises(NetworkUsageError, connection.chunk, 2, bad)
+            self.assertEqual(
+                str(e),
+                f"chunk(): chunk sizes must be positive integers, got {bad!r}",
+            )
+        client.write(b"abc")
+        reactor.flush()
+        self.assertEqual(server.received, [b"abc"])
 
     def test_latency(self) -> None:
         """

@@ -16,6 +16,7 @@ from twisted.internet.task import deferLater, react
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from ..errors import NetworkUsageError
 from ..network import FakeReactor
 from ..testcase import useFakeReactor
 from ._protocols import connectPair
@@ -262,7 +263,8 @@ class TriggerTests(SynchronousTestCase):
     def test_firingTakesTriggersOff(self) -> None:
         """
         Each trigger runs once: firing the same event again runs nothing,
-        and removing a trigger that ran raises ``ValueError``.
+        and removing a trigger that ran raises ``NetworkUsageError``, a
+        ``ValueError`` as on Twisted's reactors.
         """
         reactor = FakeReactor()
         log: list[str] = []
@@ -270,4 +272,10 @@ class TriggerTests(SynchronousTestCase):
         reactor.fireSystemEvent("custom")
         reactor.fireSystemEvent("custom")
         self.assertEqual(log, ["x"])
-        self.assertRaises(ValueError, reactor.removeSystemEventTrigger, trigger)
+        e = self.assertRaises(
+            NetworkUsageError, reactor.removeSystemEventTrigger, trigger
+        )
+        self.assertIsInstance(e, ValueError)
+        self.assertEqual(
+            str(e), f"removeSystemEventTrigger(): no system event trigger {trigger!r}"
+        )

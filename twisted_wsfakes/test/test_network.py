@@ -53,7 +53,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer, providedBy
 from zope.interface.verify import verifyObject
 
-from ..errors import NeverSettles
+from ..errors import NetworkUsageError, NeverSettles, OutageError
 from ..network import FakeReactor
 from ..network.connection import Connection
 from ._protocols import Echo, Greeter, Recorder, RecorderFactory, connectPair
@@ -189,6 +189,26 @@ class NameTests(SynchronousTestCase):
         self.assertEqual(second, "192.0.2.2")
         self.assertEqual(reactor.addressOf("feed.example.com"), first)
 
+    def test_inventedNamesRunOut(self) -> None:
+        """
+        Past the 759 addresses of the three TEST-NET ranges, a new name is
+        refused with NetworkUsageError naming it; names already known, and
+        addresses, still resolve.
+        """
+        reactor = FakeReactor()
+        addresses = {reactor.addressOf(f"host{n}.example.com") for n in range(759)}
+        self.assertEqual(len(addresses), 759)
+        self.assertEqual(reactor.addressOf("host758.example.com"), "203.0.113.253")
+        e = self.assertRaises(NetworkUsageError, reactor.addressOf, "one.more.example")
+        self.assertEqual(
+            str(e),
+            "FakeReactor ran out of TEST-NET addresses: 759 invented host names "
+            "have one each, and 'one.more.example' would be one more (use "
+            "addresses, such as 192.0.2.10, for some hosts)",
+        )
+        self.assertEqual(reactor.addressOf("host0.example.com"), "192.0.2.1")
+        self.assertEqual(reactor.addressOf("192.0.2.10"), "192.0.2.10")
+
     def test_resolveHostName(self) -> None:
         """
         The name resolver tells the receiver began, the address with the
@@ -314,7 +334,25 @@ class BlackholeTests(SynchronousTestCase):
         reactor.unblackhole("feed.example.com")
         reactor.flush()
         self.assertEqual(reactor.attempts[0].outcome, "connected")
-        self.assertRaises(ValueError, reactor.unblackhole, "feed.example.com")
+        e = self.assertRaises(OutageError, reactor.unblackhole, "feed.example.com")
+        self.assertEqual(
+            str(e), "unblackhole(): feed.example.com:None is not blackholed"
+        )
+
+    def test_unblackholeOtherPort(self) -> None:
+        """
+        Unblackholing a port that was not blackholed, while another port of
+        the host is, raises OutageError naming the host and port, and
+        leaves the blackhole in place.
+        """
+        reactor = FakeReactor()
+        reactor.blackhole("feed.example.com", 443)
+        e = self.assertRaises(OutageError, reactor.unblackhole, "feed.example.com", 80)
+        self.assertEqual(str(e), "unblackhole(): feed.example.com:80 is not blackholed")
+        reactor.listenTCP(443, RecorderFactory())
+        reactor.connectTCP("feed.example.com", 443, RecorderFactory())
+        reactor.flush()
+        self.assertEqual(reactor.attempts[0].outcome, "pending")
 
 
 class ListenTests(SynchronousTestCase):

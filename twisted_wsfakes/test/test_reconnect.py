@@ -37,6 +37,7 @@ from zope.interface.verify import verifyObject
 
 from ..errors import (
     AttemptAlreadyResolved,
+    NetworkUsageError,
     NoSuchAttempt,
     NothingToConnectTo,
     OutageError,
@@ -613,10 +614,18 @@ class AttemptAssertionTests(SynchronousTestCase):
 
     def test_badTolerance(self) -> None:
         """
-        A negative tolerance is refused.
+        A negative tolerance is refused with a NetworkUsageError (a
+        ValueError) naming the method and the value.
         """
-        self.assertRaises(ValueError, Attempts([]).assertDelays, [], -1)
-        self.assertRaises(ValueError, Attempts([]).assertFollowsPolicy, float, -1)
+        delays = self.assertRaises(NetworkUsageError, Attempts([]).assertDelays, [], -1)
+        self.assertEqual(str(delays), "assertDelays(): tolerance must be >= 0, got -1")
+        policy = self.assertRaises(
+            NetworkUsageError, Attempts([]).assertFollowsPolicy, float, -1
+        )
+        self.assertEqual(
+            str(policy), "assertFollowsPolicy(): tolerance must be >= 0, got -1"
+        )
+        self.assertIsInstance(policy, ValueError)
 
     def test_followsPolicy(self) -> None:
         """
@@ -676,9 +685,12 @@ class AttemptAssertionTests(SynchronousTestCase):
             ]
         )
         failure = self.assertRaises(
-            ValueError, timedOut.assertFollowsPolicy, lambda n: 1.0
+            NetworkUsageError, timedOut.assertFollowsPolicy, lambda n: 1.0
         )
-        self.assertIn("cannot tell when the attempt at 0 (timed out", str(failure))
+        self.assertIn(
+            "assertFollowsPolicy(): cannot tell when the attempt at 0 (timed out",
+            str(failure),
+        )
 
     def test_reactorTimeoutEnds(self) -> None:
         """

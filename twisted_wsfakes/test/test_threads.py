@@ -23,7 +23,7 @@ from twisted.python.threadpool import ThreadPool
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from .. import FakeReactor, NeverSettles, UnsupportedByFake
+from .. import FakeReactor, NetworkUsageError, NeverSettles, UnsupportedByFake
 from ..network.threads import FakeThreadPool
 from ..testcase import useFakeReactor
 
@@ -114,7 +114,8 @@ class CallInThreadTests(SynchronousTestCase):
     def test_suggestThreadPoolSize(self) -> None:
         """
         ``suggestThreadPoolSize`` sets the pool's ``max`` and starts no
-        thread; a size below the pool's ``min`` is refused.
+        thread; a size below the pool's ``min`` is refused with a
+        NetworkUsageError naming the method and both sizes.
         """
         reactor = FakeReactor()
         threadsBefore = threading.active_count()
@@ -122,8 +123,10 @@ class CallInThreadTests(SynchronousTestCase):
         self.assertEqual(reactor.getThreadPool().max, 3)
         self.assertEqual(threading.active_count(), threadsBefore)
         reactor.getThreadPool().adjustPoolsize(minthreads=2)
-        e = self.assertRaises(ValueError, reactor.suggestThreadPoolSize, 1)
+        e = self.assertRaises(NetworkUsageError, reactor.suggestThreadPoolSize, 1)
+        self.assertIn("adjustPoolsize(): thread pool size:", str(e))
         self.assertIn("got 2 and 1", str(e))
+        self.assertEqual(reactor.getThreadPool().max, 3)
 
 
 class CallFromThreadTests(SynchronousTestCase):
