@@ -54,6 +54,7 @@ _EXPECTED = [
     "JSONPathError",
     "LeftoverError",
     "Matcher",
+    "NetworkUsageError",
     "NeverSettles",
     "NoSuchAttempt",
     "NoSuchDomino",
