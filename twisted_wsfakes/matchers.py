@@ -541,6 +541,13 @@ def _match(pattern: object, value: object, path: str, strict: bool) -> list[Diff
     """
     Check ``value`` against an already checked ``pattern``.
 
+    This is the one walk that does not go through `jsontree`, which shows
+    the parts of one value: it goes down two values side by side, stops
+    where their shapes part (a missing key, another type, another length),
+    reports a strict dict's extra keys, which only the value has, after its
+    own differences, and hands each matcher its path as text, one step
+    longer at each level.
+
     :param strict: whether dicts may have keys the pattern does not name.
     """
     if isinstance(pattern, Matcher):
