@@ -39,7 +39,21 @@ class ThreadCalls:
         # Each entry: what was asked for (for reports), and how to run it.
         self._queue: deque[tuple[object, Callable[[], object]]] = deque()
         self._inJob = False
-        self.pool = FakeThreadPool(self)
+        self._pool: FakeThreadPool | None = None
+
+    @property
+    def pool(self) -> FakeThreadPool:
+        """
+        The thread pool, made on first use, as a real reactor makes its own.
+
+        A Twisted ``ThreadPool`` is a knot of reference cycles (its team of
+        workers and the closures that make them), which only the garbage
+        collector frees: a reactor that never runs thread work should not
+        leave one behind for each test.
+        """
+        if self._pool is None:
+            self._pool = FakeThreadPool(self)
+        return self._pool
 
     def callFromThread(
         self, f: Callable[..., object], *args: object, **kwargs: object

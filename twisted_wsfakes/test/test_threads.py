@@ -5,6 +5,7 @@ calls from threads at its next flush, in order, in the test's own thread.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 
@@ -51,6 +52,33 @@ class InterfaceTests(SynchronousTestCase):
         self.assertIsInstance(pool, FakeThreadPool)
         self.assertIsInstance(pool, ThreadPool)
         self.assertIs(reactor.getThreadPool(), pool)
+
+    def test_poolMadeOnFirstUse(self) -> None:
+        """
+        A reactor makes its thread pool the first time thread work or the
+        pool is asked for, as a real reactor does: one that runs timers and
+        flushes but no thread work leaves no ``ThreadPool`` (whose reference
+        cycles only the garbage collector frees) behind it.
+        """
+        before = _livePools()
+        reactor = FakeReactor()
+        reactor.callLater(1, lambda: None)
+        reactor.advance(1)
+        self.assertEqual(_livePools(), before)
+        reactor.callInThread(lambda: None)
+        reactor.flush()
+        self.assertEqual(_livePools(), before + 1)
+        reactor.getThreadPool()
+        self.assertEqual(_livePools(), before + 1)
+
+
+def _livePools() -> int:
+    """
+    How many thread pools of fake reactors are alive, garbage collected
+    first so that only those still in use count.
+    """
+    gc.collect()
+    return sum(isinstance(o, FakeThreadPool) for o in gc.get_objects())
 
 
 class CallInThreadTests(SynchronousTestCase):
