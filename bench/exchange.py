@@ -6,6 +6,7 @@ Run from the repository root::
 
     python bench/exchange.py                 # default iteration counts
     python bench/exchange.py -n 500 --tcp 50 # chosen counts
+    python bench/exchange.py --base 7f9156e  # also (a) and (b) before/after
 
 Every scenario plays the same exchange with the same Autobahn client
 protocol: the opening handshake, then 10 rounds of the client sending the
@@ -53,25 +54,54 @@ Then it checks the targets and exits 1 if any fails:
   (a) ours takes at most 1.5x the iosim floor (median a / median b);
   (b) ours is at least 10x faster than real loopback TCP (median c / median a).
 
+The garbage collector stays on, as in a test suite, and that needs
+reading with care.  Both scenarios leave objects in reference cycles (a
+reactor and the factories that hold it; Autobahn protocols and iosim's
+transports), which only a collection frees.  A collection starts inside
+whichever run allocates the object that crosses the collector's threshold,
+and frees what every run since the last one left: because (a) and (b)
+alternate with the same allocations each time, it lands in the same
+scenario's runs over and over, and a change of a few objects allocated, in
+either scenario or in this script, can move every collection from one
+scenario to the other.  That moved a/b from
+1.3x to 1.5x during issue 9 with no change in the work of either (same
+instruction counts under callgrind, same cyclic garbage per run).  So the
+script also prints how many objects each scenario leaves in cycles per run
+and how many collections ran during each scenario's runs (read a change in
+a/b against those first), and a/b once more from as many runs again in
+which each run is charged its own garbage: right after each run a timed
+``gc.collect(0)`` frees what it left in cycles, and its time is added to
+that run's.  That figure does not depend on where the collector's
+threshold falls, so a change in it is a change in the code's work
+(reference cycles included).  The targets still use the first figure.
+
 It also prints c/b, loopback TCP against the iosim floor: an in-memory
 transport under the same Autobahn protocols can hardly beat bare iosim, so
 c/b is about the most c/a can reach.  Most of every scenario's time is
 Autobahn's own work (its protocol code, and a ``pformat`` of its whole
 configuration that it logs at debug level on every connection), which the
 transport cannot remove.
+
+With ``--base COMMIT``, (a) and (b) also run on the code of that commit
+(extracted with ``git archive``) and on this checkout, each in a fresh
+interpreter, twice in turn, and a table shows each one's medians, a/b and
+collections: before/after in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, cast
 
 import attrs
+from _compare import HERE, answer, extract, measureIn
 
 try:
     from twisted_wsfakes.network import FakeReactor
@@ -204,6 +234,9 @@ class _Sample:
 
     def __sub__(self, start: _Sample) -> _Sample:
         return _Sample(self.cpu - start.cpu, self.wall - start.wall)
+
+    def __add__(self, more: _Sample) -> _Sample:
+        return _Sample(self.cpu + more.cpu, self.wall + more.wall)
 
 
 # (a) ours.
@@ -349,16 +382,115 @@ def _check(label: str, ok: bool, detail: str) -> bool:
 
 
 def _alternate(
-    runs: Sequence[Callable[[], _Sample]], iterations: int
-) -> list[list[_Sample]]:
+    runs: Sequence[Callable[[], _Sample]], iterations: int, charge: bool = False
+) -> tuple[list[list[_Sample]], list[int]]:
+    """
+    Run each of ``runs`` in turn, ``iterations`` times after the warm-up.
+
+    :param charge: after each run, collect what it left in reference cycles
+        (``gc.collect(0)``: all it allocated since the last collection) and
+        add the time it took to its sample, so that each run pays for its
+        own cyclic garbage and for none of the other's.
+    :returns: each run's samples, and how many garbage collections started
+        during each run's calls (``charge`` collections not counted).
+    """
     for _ in range(WARMUP):
         for run in runs:
             run()
     samples: list[list[_Sample]] = [[] for _ in runs]
-    for _ in range(iterations):
-        for run, times in zip(runs, samples):
-            times.append(run())
-    return samples
+    collections = [0 for _ in runs]
+    running: int | None = None
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and running is not None:
+            collections[running] += 1
+
+    gc.callbacks.append(count)
+    try:
+        for _ in range(iterations):
+            for index, (run, times) in enumerate(zip(runs, samples)):
+                running = index
+                sample = run()
+                running = None
+                if charge:
+                    start = _Sample.now()
+                    gc.collect(0)
+                    sample += _Sample.now() - start
+                times.append(sample)
+    finally:
+        gc.callbacks.remove(count)
+    return samples, collections
+
+
+def _cyclicGarbage(run: Callable[[], _Sample]) -> int:
+    """
+    How many objects one run leaves in reference cycles: what a collection
+    right after it finds unreachable.
+    """
+    gc.collect()
+    run()
+    return gc.collect()
+
+
+def _cpuMedians(samples: Sequence[Sequence[_Sample]]) -> list[float]:
+    return [statistics.median(sample.cpu for sample in runs) for runs in samples]
+
+
+def _measure(iterations: int) -> dict[str, float]:
+    """
+    (a) and (b) alternated, for ``--base``: their CPU medians, the
+    collections during each, what each leaves in cycles, and their CPU
+    medians with each run charged its own garbage.
+    """
+    errors = _beginLogging()
+    scenarios = [_runOurs, _runIOSim]
+    samples, (gcOurs, gcFloor) = _alternate(scenarios, iterations)
+    ours, floor = _cpuMedians(samples)
+    chargedOurs, chargedFloor = _cpuMedians(
+        _alternate(scenarios, iterations, charge=True)[0]
+    )
+    if errors:
+        raise AssertionError(errors[0])
+    return {
+        "a": ours,
+        "b": floor,
+        "gcA": gcOurs,
+        "gcB": gcFloor,
+        "cyclesA": _cyclicGarbage(_runOurs),
+        "cyclesB": _cyclicGarbage(_runIOSim),
+        "charged": chargedOurs / chargedFloor,
+    }
+
+
+def compareWith(base: str, iterations: int) -> None:
+    """
+    Print (a) and (b) measured on ``base`` and on this checkout, each in a
+    fresh interpreter, the two in turn twice.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        extract(base, scratch)
+        print(
+            f"before: {base[:12]}   after: this checkout   "
+            f"({iterations} iterations of (a) and (b) in each process)"
+        )
+        print(
+            f"  {'':<15} {'a cpu ms':>9} {'b cpu ms':>9} {'a/b':>6}   "
+            f"{'collections in a / b runs':>25}   {'in cycles per a / b run':>23}"
+            f"   {'a/b charged':>11}"
+        )
+        for round in (1, 2):
+            for label, root in (
+                (f"before, run {round}", scratch),
+                (f"after, run {round}", HERE),
+            ):
+                r = measureIn(root, __file__, str(iterations))
+                print(
+                    f"  {label:<15} {r['a'] * 1e3:9.3f} {r['b'] * 1e3:9.3f} "
+                    f"{r['a'] / r['b']:5.2f}x   {r['gcA']:>12} / {r['gcB']:<10}   "
+                    f"{r['cyclesA']:>11} / {r['cyclesB']:<9}   "
+                    f"{r['charged']:10.2f}x",
+                    flush=True,
+                )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -376,10 +508,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=30,
         help="iterations of (c), over real TCP (default: %(default)s)",
     )
+    parser.add_argument(
+        "--base", help="also run (a) and (b) on this commit, side by side"
+    )
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        return answer(_measure(args.measure))
+    if args.base:
+        compareWith(args.base, args.iterations)
+        print()
 
     errors = _beginLogging()
-    ours, iosimTimes = _alternate([_runOurs, _runIOSim], args.iterations)
+    (ours, iosimTimes), collections = _alternate([_runOurs, _runIOSim], args.iterations)
     try:
         tcpTimes = _runTCP(args.tcp)
     except (AssertionError, defer.TimeoutError) as e:
@@ -421,6 +562,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"(by wall medians: a/b {wall[0] / wall[1]:.2f}x, c/a {wall[2] / wall[0]:.1f}x)"
+    )
+    print(
+        f"garbage collector: one run of (a) leaves {_cyclicGarbage(_runOurs)} "
+        f"objects in reference cycles, (b) {_cyclicGarbage(_runIOSim)}; of the "
+        f"{sum(collections)} collections during the timed runs (each frees what "
+        f"both left since the last), {collections[0]} ran in (a)'s runs and "
+        f"{collections[1]} in (b)'s"
+    )
+    charged = _cpuMedians(
+        _alternate([_runOurs, _runIOSim], args.iterations, charge=True)[0]
+    )
+    print(
+        f"with each run charged the collection of what it left (timed "
+        f"gc.collect(0) after it), in {args.iterations} more of each: a/b = "
+        f"{charged[0] / charged[1]:.2f}x ({charged[0] * 1e3:.3f} / "
+        f"{charged[1] * 1e3:.3f} ms)"
     )
     print()
     if errors:
