@@ -5,8 +5,10 @@ input by input, with no reactor, no connection and no Autobahn.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -497,3 +499,57 @@ class IndependenceTests(SynchronousTestCase):
             check=True,
         )
         self.assertEqual(out.stdout.strip(), "False False")
+
+
+class GarbageTests(SynchronousTestCase):
+    """
+    Scripts and their runs leave nothing in reference cycles: reference
+    counting frees them as soon as they are dropped, and a suite that plays
+    thousands of scripts gives the garbage collector no work for them.
+    """
+
+    def test_buildAndPlayLeaveNoCycles(self) -> None:
+        """
+        A script with JSON steps, a ``repeat`` and an ``expectClose``, built
+        (every argument check run) and played to the end by a `ScriptRun`,
+        leaves no object that only the garbage collector can free.
+        """
+
+        def buildAndPlay() -> None:
+            run = ScriptRun(
+                Script(
+                    expectJSON({"op": "hello", "id": ANY}),
+                    sendJSON({"ok": True, "seen": [1, 2]}),
+                    repeat(expectText("ping"), sendText("pong"), times=3),
+                    expectClose(1000),
+                )
+            )
+            run.request(_REQUEST)
+            run.opened()
+            run.message(b'{"op": "hello", "id": 7}', isBinary=False)
+            for _ in range(3):
+                run.message(b"ping", isBinary=False)
+            run.closed(_CLEAN)
+            self.assertIs(run.state, RunState.DONE)
+            self.assertIsNone(run.mismatch)
+
+        self.assertEqual(_leftInCycles(buildAndPlay), [])
+
+
+def _leftInCycles(f: Callable[[], None]) -> list[str]:
+    """
+    The type names of the objects that calling ``f`` leaves in reference
+    cycles: what a garbage collection right after it finds unreachable.
+    """
+    gc.collect()
+    saved = len(gc.garbage)
+    flags = gc.get_debug()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        f()
+        gc.collect()
+    finally:
+        gc.set_debug(flags)
+    left = gc.garbage[saved:]
+    del gc.garbage[saved:]
+    return sorted(type(o).__qualname__ for o in left)
