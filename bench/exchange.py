@@ -64,8 +64,9 @@ alternate with the same allocations each time, it lands in the same
 scenario's runs over and over, and a change of a few objects allocated, in
 either scenario or in this script, can move every collection from one
 scenario to the other.  That moved a/b from
-1.3x to 1.5x during issue 9 with no change in the work of either (same
-instruction counts under callgrind, same cyclic garbage per run).  So the
+1.3x to 1.5x during issue 9 while the work of each stayed the same (the
+instructions of an (a) run, counted by callgrind, within 2%; the same
+cyclic garbage per run).  So the
 script also prints how many objects each scenario leaves in cycles per run
 and how many collections ran during each scenario's runs (read a change in
 a/b against those first), and a/b once more from as many runs again in
