@@ -132,8 +132,33 @@ class ExpectHandshake(Step):
         )
 
 
+class MessageExpectation(Step):
+    """
+    The base of the steps that check one whole message: each names the check
+    its pattern gets (``matchMessage``) and how its pattern reads in its
+    ``repr`` (``renderPattern``), and declares ``pattern`` with its own
+    argument checks.
+    """
+
+    __slots__ = ()
+    pattern: object
+    matchMessage: ClassVar[staticmethod[[object, Message], list[Difference]]]
+    renderPattern: ClassVar[staticmethod[[object], str]] = staticmethod(renderJSON)
+
+    def check(self, message: Message) -> list[Difference]:
+        """
+        Check a message against this expectation.
+
+        :returns: the differences, empty when ``message`` matches.
+        """
+        return self.matchMessage(self.pattern, message)
+
+    def __repr__(self) -> str:
+        return call(self.name, self.renderPattern(self.pattern))
+
+
 @attrs.frozen(repr=False)
-class ExpectText(Step):
+class ExpectText(MessageExpectation):
     """
     The next message must be a text message matching ``pattern``.  Build it
     with `expectText`.
@@ -142,23 +167,14 @@ class ExpectText(Step):
     """
 
     name: ClassVar[str] = "expectText"
+    matchMessage = staticmethod(matching.textMessage)
+    renderPattern = staticmethod(renderText)
 
     pattern: object = attrs.field(eq=literalKey, validator=textPattern)
 
-    def check(self, message: Message) -> list[Difference]:
-        """
-        Check a message against this expectation.
-
-        :returns: the differences, empty when ``message`` matches.
-        """
-        return matching.textMessage(self.pattern, message)
-
-    def __repr__(self) -> str:
-        return call(self.name, renderText(self.pattern))
-
 
 @attrs.frozen(repr=False)
-class ExpectBinary(Step):
+class ExpectBinary(MessageExpectation):
     """
     The next message must be a binary message matching ``pattern``.  Build it
     with `expectBinary`.
@@ -168,25 +184,15 @@ class ExpectBinary(Step):
     """
 
     name: ClassVar[str] = "expectBinary"
+    matchMessage = staticmethod(matching.binaryMessage)
 
     pattern: object = attrs.field(
         eq=literalKey, converter=bytesFromBytearray, validator=binaryPattern
     )
 
-    def check(self, message: Message) -> list[Difference]:
-        """
-        Check a message against this expectation.
-
-        :returns: the differences, empty when ``message`` matches.
-        """
-        return matching.binaryMessage(self.pattern, message)
-
-    def __repr__(self) -> str:
-        return call(self.name, renderJSON(self.pattern))
-
 
 @attrs.frozen(repr=False)
-class ExpectJSON(Step):
+class ExpectJSON(MessageExpectation):
     """
     The next message must be a text message holding JSON that matches
     ``pattern``.  Build it with `expectJSON`.
@@ -196,26 +202,16 @@ class ExpectJSON(Step):
     """
 
     name: ClassVar[str] = "expectJSON"
+    matchMessage = staticmethod(matching.jsonMessage)
 
     pattern: object = attrs.field(eq=literalKey, validator=jsonPattern)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "pattern", freeze(self.pattern))
 
-    def check(self, message: Message) -> list[Difference]:
-        """
-        Check a message against this expectation.
-
-        :returns: the differences, empty when ``message`` matches.
-        """
-        return matching.jsonMessage(self.pattern, message)
-
-    def __repr__(self) -> str:
-        return call(self.name, renderJSON(self.pattern))
-
 
 @attrs.frozen(repr=False)
-class ExpectMessage(Step):
+class ExpectMessage(MessageExpectation):
     """
     The next message, text or binary, must match ``pattern``.  Build it with
     `expectMessage`; `reply` builds one for a bare matcher.
@@ -224,22 +220,12 @@ class ExpectMessage(Step):
     """
 
     name: ClassVar[str] = "expectMessage"
+    matchMessage = staticmethod(matching.anyMessage)
 
     pattern: object = attrs.field(eq=literalKey, validator=anyPattern)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "pattern", freeze(self.pattern))
-
-    def check(self, message: Message) -> list[Difference]:
-        """
-        Check a message against this expectation.
-
-        :returns: the differences, empty when ``message`` matches.
-        """
-        return matching.anyMessage(self.pattern, message)
-
-    def __repr__(self) -> str:
-        return call(self.name, renderJSON(self.pattern))
 
 
 Expectation: TypeAlias = ExpectText | ExpectBinary | ExpectJSON | ExpectMessage
