@@ -15,6 +15,7 @@ type hints only), and, from below the layer, ``clock``, ``errors``,
 - `transport`: the transport each end's protocol writes to.
 - `connection`: an in-memory connection between two protocols, with faults.
 - `delivery`: which connections a flush pumps, and in what order.
+- `lookups`: host name lookups in thread work, answered from the names.
 - `threads`: thread work, run in the test's own thread.
 - `attempts`: the connection attempt value, and the `Attempts` view over them.
 - `connectors`: outgoing attempts, waiting for a flush to complete them.

@@ -177,7 +177,7 @@ class FakeReactor(ReactorCore, MemoryReactorRecords):
         # Scripted servers and clients, checked by useFakeReactor's cleanup
         # (public to the package: the peers add themselves).
         self.scriptedPeers: list[Any] = []
-        self._threads = ThreadCalls()
+        self._threads = ThreadCalls(self._names.addressOf)
 
     # Time.
 

@@ -4,7 +4,7 @@ test hands work to threads (``callInThread``, ``deferToThread``) and hands
 results back with ``callFromThread``, and the reactor runs both at its next
 ``flush()`` or ``advance()``, first come first served, deterministic and
 never in a real thread (`ThreadCalls`, `FakeThreadPool`).  It imports
-``calls`` from the layer, and ``errors`` from below it.
+``calls`` and ``lookups`` from the layer, and ``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from twisted.python.threadpool import ThreadPool
 
 from ..errors import NetworkUsageError, UnsupportedByFake
 from .calls import callLogged
+from .lookups import AddressOf, answeredLocally
 
 
 class ThreadCalls:
@@ -35,7 +36,9 @@ class ThreadCalls:
     (``blockingCallFromThread``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, addressOf: AddressOf) -> None:
+        # Host name lookups in thread work are answered from these names.
+        self.addressOf = addressOf
         # Each entry: what was asked for (for reports), and how to run it.
         self._queue: deque[tuple[object, Callable[[], object]]] = deque()
         self._inJob = False
@@ -205,7 +208,8 @@ class FakeThreadPool(ThreadPool):
     ) -> None:
         if self.joined:
             return
-        self._calls.queueJob(func, lambda: _runWork(onResult, func, args, kw))
+        work = answeredLocally(func, self._calls.addressOf)
+        self._calls.queueJob(func, lambda: _runWork(onResult, work, args, kw))
 
 
 def _runWork(

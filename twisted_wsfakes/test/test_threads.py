@@ -1,20 +1,25 @@
 """
-Tests for :mod:`twisted_wsfakes.network.threads`: a FakeReactor runs thread work and
-calls from threads at its next flush, in order, in the test's own thread.
+Tests for :mod:`twisted_wsfakes.network.threads` and
+:mod:`twisted_wsfakes.network.lookups`: a FakeReactor runs thread work and
+calls from threads at its next flush, in order, in the test's own thread,
+and answers name lookups given to threads from its own names.
 """
 
 from __future__ import annotations
 
 import gc
+import socket
 import threading
 from collections.abc import Callable
 
 from twisted.internet import defer
+from twisted.internet.endpoints import TCP6ClientEndpoint
 from twisted.internet.interfaces import (
     IReactorFromThreads,
     IReactorInThreads,
     IReactorThreads,
 )
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.threads import (
     blockingCallFromThread,
     deferToThread,
@@ -318,3 +323,69 @@ class BlockingCallFromThreadTests(SynchronousTestCase):
         self.assertIn("blockingCallFromThread(<function ", str(failure.value))
         self.assertIn("waits", str(failure.value))
         self.assertIn("returned a Deferred that had not fired", str(failure.value))
+
+
+class NameLookupTests(SynchronousTestCase):
+    """
+    ``socket.getaddrinfo`` and ``socket.gethostbyname`` given to threads are
+    answered from the fake network's names, never by the machine's DNS.
+    """
+
+    def test_getaddrinfoGivesTheFakeAddress(self) -> None:
+        """
+        A name resolves to the address the reactor gives it (a TEST-NET
+        address no real lookup returns), in ``getaddrinfo``'s own shape.
+        """
+        reactor = useFakeReactor(self)
+        d = deferToThread(
+            socket.getaddrinfo, "Feed.Example.com", 443, 0, socket.SOCK_STREAM
+        )
+        reactor.flush()
+        [(family, kind, _, _, address)] = self.successResultOf(d)
+        self.assertEqual(
+            (family, kind, address),
+            (socket.AF_INET, socket.SOCK_STREAM, ("192.0.2.1", 443)),
+        )
+        self.assertEqual(reactor.addressOf("feed.example.com"), "192.0.2.1")
+
+    def test_numericHostUnchanged(self) -> None:
+        """
+        An address, or no host at all, gets what the real function gives.
+        """
+        reactor = useFakeReactor(self)
+        given = deferToThread(socket.getaddrinfo, "127.0.0.1", 80, socket.AF_INET)
+        passive = deferToThread(socket.getaddrinfo, None, 80, socket.AF_INET)
+        reactor.flush()
+        self.assertEqual(
+            self.successResultOf(given),
+            socket.getaddrinfo("127.0.0.1", 80, socket.AF_INET),
+        )
+        self.assertEqual(
+            self.successResultOf(passive), socket.getaddrinfo(None, 80, socket.AF_INET)
+        )
+
+    def test_gethostbyname(self) -> None:
+        """
+        ``gethostbyname`` answers with the same address as the resolver.
+        """
+        reactor = FakeReactor()
+        d = deferToThreadPool(
+            reactor, reactor.getThreadPool(), socket.gethostbyname, "feed.example.com"
+        )
+        reactor.flush()
+        self.assertEqual(self.successResultOf(d), reactor.addressOf("feed.example.com"))
+
+    def test_tcp6EndpointWithNameRefused(self) -> None:
+        """
+        ``TCP6ClientEndpoint`` given a host name asks for its IPv6 address,
+        which the fake network's names do not have: the connection fails with
+        `UnsupportedByFake`, saying what to use instead.
+        """
+        reactor = useFakeReactor(self)
+        endpoint = TCP6ClientEndpoint(reactor, "feed.example.com", 9000)
+        d = endpoint.connect(Factory.forProtocol(Protocol))
+        reactor.flush()
+        error = self.failureResultOf(d, UnsupportedByFake).value
+        self.assertIn("'feed.example.com' is 192.0.2.1", str(error))
+        self.assertIn("HostnameEndpoint", str(error))
+        self.assertEqual(reactor.tcpClients, [])
