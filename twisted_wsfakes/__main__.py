@@ -1,5 +1,6 @@
 """
-``python -m twisted_wsfakes``: the ``twisted-wsfakes`` command.
+``python -m twisted_wsfakes``: the ``twisted-wsfakes`` command.  It imports
+``cli`` only.
 """
 
 import sys

@@ -408,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     The console script: run the command on the real reactor and return
     its exit code (130 when stopped by Ctrl-C before it finished).
     """
+    # Imported at the call, as Twisted programs do: importing this module
+    # must not install the default reactor.
     from twisted.internet import reactor
 
     codes: list[int] = []

@@ -182,6 +182,8 @@ def record(
         exists.
     """
     if reactor is None:
+        # The global reactor at the call (a test's fake, when one is global);
+        # importing this module must not install the default reactor.
         from twisted.internet import reactor as globalReactor
 
         reactor = globalReactor
