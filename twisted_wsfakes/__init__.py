@@ -10,7 +10,7 @@ subclasses or catches::
 The types a test only receives (the
 `~twisted_wsfakes.network.listener.Listener` a ``listenTCP`` returns, an
 attempt's `~twisted_wsfakes.wire.Handshake`, a mock's
-`~twisted_wsfakes.deferredmock.DeferredCall`...) are imported from their
+`~twisted_wsfakes.deferreds.DeferredCall`...) are imported from their
 own modules, named in the API reference, to annotate with them.
 
 The names whose modules import Autobahn (the scripted peers, and the
@@ -27,9 +27,16 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .clock import Clock
-from .deferredmock import PENDING, DeferredMock, returnOnce
+from .deferreds import (
+    PENDING,
+    DeferredMock,
+    Dominoes,
+    assertNoResult,
+    failureResultOf,
+    returnOnce,
+    successResultOf,
+)
 from .deprecate import movedAttributes
-from .dominoes import Dominoes
 from .errors import (
     AttemptAlreadyResolved,
     CallAlreadySettled,
@@ -78,7 +85,6 @@ from .network.attempts import attemptTimes as attemptTimes
 from .network.attempts import describeAttempts as describeAttempts
 from .network.attempts import retryDelays as retryDelays
 from .network.connection import Connection
-from .results import assertNoResult, failureResultOf, successResultOf
 from .script import (
     Script,
     close,
@@ -130,9 +136,9 @@ _LAZY = {
 #: Types a test only receives, once importable from here, and the module
 #: each is imported from now: deprecated here for one release.
 _MOVED = {
-    "CallState": "twisted_wsfakes.deferredmock",
-    "DeferredCall": "twisted_wsfakes.deferredmock",
-    "DominoState": "twisted_wsfakes.dominoes",
+    "CallState": "twisted_wsfakes.deferreds",
+    "DeferredCall": "twisted_wsfakes.deferreds",
+    "DominoState": "twisted_wsfakes.deferreds",
     "EndpointAttempt": "twisted_wsfakes.reconnect",
     "FakeThreadPool": "twisted_wsfakes.network.threads",
     "Handshake": "twisted_wsfakes.wire",

@@ -22,7 +22,7 @@ Switch the leftover checks per test with the ``wsfakes`` marker
 attributes of that name on a test class; the marker's ``patch=`` is
 ``useFakeReactor``'s.
 
-It imports ``deferredmock``, ``dominoes``, ``network``, ``running`` and
+It imports ``deferreds`` (``running`` among them), ``network`` and
 ``testcase`` from this package.
 """
 
@@ -39,10 +39,9 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase, makeTodo
 from twisted.trial.util import acquireAttribute
 
-from .deferredmock import DeferredMock
-from .dominoes import Dominoes
+from .deferreds import DeferredMock, Dominoes
+from .deferreds.running import RunningTest, enterTest
 from .network import FakeReactor
-from .running import RunningTest, enterTest
 from .testcase import useFakeReactor
 
 _CASE = pytest.StashKey["_PytestCase"]()

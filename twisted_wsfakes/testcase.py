@@ -1,8 +1,8 @@
 """
 One call that gives a trial test a FakeReactor, and the checks after it.
 
-It imports ``errors``, ``globalreactor``, ``network``, ``running`` and
-``websocket`` from this package.
+It imports ``deferreds.running``, ``errors``, ``globalreactor``,
+``network`` and ``websocket`` from this package.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall
 from twisted.trial.unittest import SynchronousTestCase
 
+from .deferreds.running import RunningTest, enterTest
 from .errors import LeftoverError, ScriptMismatch
 from .globalreactor import Installation, PatchTarget, installGlobalReactor
 from .network import FakeReactor
-from .running import RunningTest, enterTest
 from .websocket import bindTxaio
 
 

@@ -1,5 +1,5 @@
 """
-Tests for ``twisted_wsfakes.deferredmock``.
+Tests for ``twisted_wsfakes.deferreds.mock``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from twisted_wsfakes import (
     returnOnce,
     useFakeReactor,
 )
-from twisted_wsfakes.deferredmock import CallState
+from twisted_wsfakes.deferreds import CallState
 
 
 class Feed:

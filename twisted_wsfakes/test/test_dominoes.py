@@ -1,5 +1,5 @@
 """
-Tests for ``twisted_wsfakes.dominoes``.
+Tests for ``twisted_wsfakes.deferreds.dominoes``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from twisted_wsfakes import (
     sendText,
     useFakeReactor,
 )
-from twisted_wsfakes.dominoes import DominoState
+from twisted_wsfakes.deferreds import DominoState
 from twisted_wsfakes.test._autobahn import clientFactory
 
 

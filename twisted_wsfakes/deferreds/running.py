@@ -1,12 +1,10 @@
 """
-The test running now, as far as the deferred tools need to know it: how to
+The test running now, as far as the Deferred tools need to know it: how to
 add a cleanup to it, and the fake reactor it uses, if any.
-
-``useFakeReactor`` (and the pytest plugin's fixtures) enter a test here, so
-a `Dominoes` or a `DeferredMock` made during the test finds the reactor to
-flush and registers its end-of-test check without being told.
-
-It imports nothing from this package.
+``useFakeReactor`` and the pytest plugin's fixtures enter a test here, so a
+`Dominoes` or a `DeferredMock` made during the test finds the reactor to
+flush and registers its end-of-test check without being told.  It imports
+nothing from this package.
 """
 
 from __future__ import annotations

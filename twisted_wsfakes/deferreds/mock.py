@@ -1,8 +1,7 @@
 """
-DeferredMock: a ``unittest.mock.Mock`` whose calls return Deferreds the test
-settles.
-
-It imports ``errors`` and ``running`` from this package.
+DeferredMock: a ``unittest.mock.Mock`` whose calls return Deferreds the
+test settles, one `DeferredCall` each.  It imports ``running`` from the
+layer, and ``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import attrs
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
-from .errors import CallAlreadySettled, LeftoverError
+from ..errors import CallAlreadySettled, LeftoverError
 from .running import runningTest
 
 

@@ -1,8 +1,7 @@
 """
 Dominoes: Deferreds that fire strictly in index order, to force one
-interleaving of code that would otherwise run in any order.
-
-It imports ``errors`` and ``running`` from this package.
+interleaving of code that would otherwise run in any order.  It imports
+``running`` from the layer, and ``errors`` from below it.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import enum
 
 from twisted.internet.defer import Deferred
 
-from .errors import DominoesNotDone, NoSuchDomino
+from ..errors import DominoesNotDone, NoSuchDomino
 from .running import Flushable, runningReactor, runningTest
 
 

@@ -1,8 +1,8 @@
 """
 trial's ``successResultOf``, ``failureResultOf`` and ``assertNoResult`` as
-plain functions, for tests that are not trial test cases (pytest's, say).
-
-It imports nothing from this package.
+plain functions: what a Deferred holds now, read from tests that are not
+trial test cases (pytest's, say), with trial's own messages.  It imports
+nothing from this package.
 """
 
 from __future__ import annotations
