@@ -49,7 +49,7 @@ def measureHead(padding: int) -> dict[str, Any]:
     """
     Time reading one request head with ``padding`` spaces in a header value.
     """
-    from twisted_wsfakes.wire import WireData, transcriptFromWire
+    from twisted_wsfakes.transcript.wire import WireData, transcriptFromWire
 
     head = b"GET /v1 HTTP/1.1\r\nHost: x\r\nX-Pad: a" + b" " * padding + b"b\r\n\r\n"
     start = time.perf_counter()

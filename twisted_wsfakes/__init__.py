@@ -9,7 +9,7 @@ subclasses or catches::
 
 The types a test only receives (the
 `~twisted_wsfakes.network.listener.Listener` a ``listenTCP`` returns, an
-attempt's `~twisted_wsfakes.wire.Handshake`, a mock's
+attempt's `~twisted_wsfakes.transcript.Handshake`, a mock's
 `~twisted_wsfakes.deferreds.DeferredCall`...) are imported from their
 own modules, named in the API reference, to annotate with them.
 
@@ -109,8 +109,7 @@ from .script import (
 from .script import drop as drop
 from .script import stall as stall
 from .testcase import WebSocketTestCase, useFakeReactor
-from .transcript import Transcript
-from .transcriptfile import TranscriptWriter
+from .transcript import Transcript, TranscriptWriter
 
 if TYPE_CHECKING:
     from .peers import ScriptedClient, ScriptedServer
@@ -141,7 +140,7 @@ _MOVED = {
     "DominoState": "twisted_wsfakes.deferreds",
     "EndpointAttempt": "twisted_wsfakes.reconnect",
     "FakeThreadPool": "twisted_wsfakes.network.threads",
-    "Handshake": "twisted_wsfakes.wire",
+    "Handshake": "twisted_wsfakes.transcript",
     "IncompleteLine": "twisted_wsfakes.transcript",
     "Listener": "twisted_wsfakes.network.listener",
     "Message": "twisted_wsfakes.script",

@@ -5,9 +5,9 @@ The ``twisted-wsfakes`` command: record, proxy, serve, show, demo.
 work on any reactor and returns a Deferred of the exit code, so tests run
 it in-process.  Errors a user can cause print one line and exit 2.
 
-It imports ``errors``, ``mermaid``, ``realnet.capture``, ``realnet.demo``,
+It imports ``errors``, ``realnet.capture``, ``realnet.demo``,
 ``realnet.proxy``, ``realnet.record``, ``realnet.serve``, ``script`` and
-``transcript`` from this package.
+``transcript`` (``renderMermaid`` included) from this package.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from twisted.internet.error import ReactorNotRunning
 from twisted.python.failure import Failure
 
 from .errors import UsageError, WsFakesError
-from .mermaid import renderMermaid
 from .realnet.capture import Traffic
 from .realnet.demo import runDemo
 from .realnet.proxy import proxy
 from .realnet.record import record
 from .realnet.serve import serveScript
 from .script import Script
-from .transcript import Event, Side, Transcript
+from .transcript import Event, Side, Transcript, renderMermaid
 
 PROGRAM = "twisted-wsfakes"
 USER_ERROR = 2

@@ -4,7 +4,7 @@ The in-memory network: a reactor for tests whose connections live in memory.
 The layer's map, bottom up: each module imports at run time only modules
 listed before it (``transport`` and ``delivery`` name ``connection`` in
 type hints only), and, from below the layer, ``clock``, ``errors``,
-``events``, ``transcript``, ``wire``, ``deprecate`` and ``printable``.
+``transcript`` (the transcript layer), ``deprecate`` and ``printable``.
 
 - `address`: addresses, the keys the network routes by, and how they read.
 - `names`: host names, the address each resolves to, and the resolver.

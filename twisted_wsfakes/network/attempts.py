@@ -6,7 +6,8 @@ same value with controls), the :class:`Attempts` view over a run of them
 (``.times``, ``.delays``, ``.table()``, ``.assertDelays()``,
 ``.assertFollowsPolicy()``), and the deprecated function spellings of
 those.  It imports ``connection`` from the layer, and ``clock``,
-``deprecate``, ``errors``, ``printable`` and ``wire`` from below it.
+``deprecate``, ``errors``, ``printable`` and ``transcript`` (for the
+`~twisted_wsfakes.transcript.Handshake`) from below it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..clock import formatTime
 from ..deprecate import warnRenamed
 from ..errors import NetworkUsageError, NoSuchAttempt, RetryMismatch
 from ..printable import printable
-from ..wire import Handshake
+from ..transcript import Handshake
 from .connection import Connection
 
 #: What became of an attempt: ``"pending"`` until it resolves.
@@ -70,7 +71,7 @@ class ConnectionAttempt:
     def handshake(self) -> Handshake | None:
         """
         How the websocket opening handshake went on the connection this
-        attempt made (see :class:`~twisted_wsfakes.wire.Handshake`); ``None`` if
+        attempt made (see :class:`~twisted_wsfakes.transcript.Handshake`); ``None`` if
         it made none, or the client sent no HTTP request on it.
         """
         return None if self.connection is None else self.connection.handshake

@@ -3,8 +3,8 @@ An in-memory TCP connection between two protocols, with faults: the
 `Connection` moves the bytes each protocol writes to its `transport` toward
 the other, one `End` per direction, and keeps the wire's log that its
 transcript is read from.  It imports ``address``, ``calls``, ``ends`` and
-``transport`` from the layer, and ``errors``, ``events``, ``transcript`` and
-``wire`` from below it.
+``transport`` from the layer, and ``errors`` and ``transcript`` (its
+``events`` and ``wire`` modules too) from below it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from twisted.internet.interfaces import (
 from twisted.python.failure import Failure
 
 from ..errors import NetworkUsageError, ProtocolReleased
-from ..events import Side, otherSide
-from ..transcript import Transcript
-from ..wire import Handshake, WireData, WireEnd, handshakeFromWire, transcriptFromWire
+from ..transcript import Handshake, Side, Transcript
+from ..transcript.events import otherSide
+from ..transcript.wire import WireData, WireEnd, handshakeFromWire, transcriptFromWire
 from .address import Address, describeAddress
 from .calls import callLogged, logFailure
 from .ends import End

@@ -3,7 +3,8 @@ One direction of an in-memory connection: an `End` holds what its peer sent
 it and it has not yet read, and where it is in its life, a `Phase` (open,
 closing, ending, gone).  The phase changes here only, through the `End`'s
 methods, so the close, abort and stall rules of a `Connection` read off
-them.  It imports ``events`` (for the side's name) from the package.
+them.  It imports ``transcript`` (for the side's name) from below the
+layer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from enum import Enum
 
 from twisted.python.failure import Failure
 
-from ..events import Side
+from ..transcript import Side
 
 #: What the wire holds toward an end: (due time, bytes), then possibly the
 #: peer's news (a ``Failure``).

@@ -4,7 +4,7 @@ The transports of an in-memory connection: what each protocol sees as its
 protocol's calls into news for the `TransportOwner` it is one end of (the
 `Connection` in ``connection``, which imports this module).  It imports
 ``address`` from the layer (``connection`` for type hints only), and
-``errors`` and ``events`` from below it.
+``errors`` and ``transcript.events`` from below it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from twisted.internet.interfaces import (
 from zope.interface import implementer, implementer_only
 
 from ..errors import UnsupportedByFake
-from ..events import Side, otherSide
+from ..transcript.events import Side, otherSide
 from .address import Address
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ they pass, redacted, kept, and written to a file one flushed line each.
 `CapturingProtocol` wrapped around a websocket protocol (for ``record`` and
 ``serve``), or the two halves of a proxy.
 
-It imports ``errors``, ``realnet.redact``, ``transcript``,
-``transcriptfile`` and ``wire`` from this package.
+It imports ``errors``, ``realnet.redact`` and the ``transcript`` layer
+(its ``wire`` and ``events`` modules included) from this package.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from ..errors import RealNetworkError, TranscriptExists
 from ..transcript import (
     BinaryMessage,
     Close,
-    EndHow,
     Event,
     Ping,
     Pong,
     Side,
     TextMessage,
     Transcript,
+    TranscriptWriter,
 )
-from ..transcriptfile import TranscriptWriter
-from ..wire import WireData, WireEnd, WireParser
+from ..transcript.events import EndHow
+from ..transcript.wire import WireData, WireEnd, WireParser
 from .redact import Redaction
 
 _FRAMES = (TextMessage, BinaryMessage, Ping, Pong, Close)

@@ -5,7 +5,7 @@ Bytes pass unchanged both ways, as they came: after the handshake nothing
 is re-framed, so fragmentation, control frames, close codes, subprotocols
 and extensions (permessage-deflate included) are exactly what the two ends
 said.  Each connection's bytes are parsed on the side
-(`twisted_wsfakes.wire`) into its own transcript file.
+(`twisted_wsfakes.transcript.wire`) into its own transcript file.
 
 It imports ``errors``, ``realnet.addresses``, ``realnet.capture`` and
 ``realnet.redact`` from this package.

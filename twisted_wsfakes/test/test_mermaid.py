@@ -1,13 +1,12 @@
 """
-Tests for `twisted_wsfakes.mermaid`.
+Tests for `twisted_wsfakes.transcript.mermaid`.
 """
 
 from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from ..mermaid import renderMermaid
-from ..transcript import ConnectionEnd, TextMessage, Transcript
+from ..transcript import ConnectionEnd, TextMessage, Transcript, renderMermaid
 
 
 class RenderMermaidTests(SynchronousTestCase):

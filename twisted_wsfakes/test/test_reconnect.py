@@ -59,7 +59,7 @@ from ..reconnect import (
 )
 from ..script import Script, expectText, reject, sendText
 from ..testcase import useFakeReactor
-from ..wire import Handshake
+from ..transcript import Handshake
 from ._autobahn import (
     URL,
     RecordingClientFactory,

@@ -22,7 +22,7 @@ from .. import (
 )
 from ..network import FakeReactor
 from ..peers import ScriptedServer
-from ..wire import Handshake
+from ..transcript import Handshake
 from ._protocols import useEndingReactor
 
 A = "ws://api.example.com:9000/a"

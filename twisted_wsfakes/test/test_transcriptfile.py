@@ -1,5 +1,5 @@
 """
-Tests for twisted_wsfakes.transcriptfile: transcripts in JSON Lines files.
+Tests for twisted_wsfakes.transcript.files: transcripts in JSON Lines files.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_wsfakes import transcriptfile
 from twisted_wsfakes.errors import (
     IncompleteTranscriptWarning,
     TranscriptError,
@@ -34,8 +33,9 @@ from twisted_wsfakes.transcript import (
     Response,
     TextMessage,
     Transcript,
+    TranscriptWriter,
+    files,
 )
-from twisted_wsfakes.transcriptfile import TranscriptWriter
 
 from .test_matchers import _json
 from .test_wire import _ACCEPT, _UPGRADE
@@ -774,7 +774,7 @@ class AtomicSaveTests(SynchronousTestCase):
         _allKinds().save(path)
         with open(path, "rb") as file:
             original = file.read()
-        toJSON = transcriptfile._eventToJSON
+        toJSON = files._eventToJSON
         written = []
 
         def failing(event: Event) -> dict[str, object]:
@@ -783,7 +783,7 @@ class AtomicSaveTests(SynchronousTestCase):
                 raise OSError(28, "No space left on device")
             return toJSON(event)
 
-        self.patch(transcriptfile, "_eventToJSON", failing)
+        self.patch(files, "_eventToJSON", failing)
         loaded = Transcript.load(path)
         self.assertRaises(OSError, loaded.save, path)
         self.assertEqual(len(written), 3)

@@ -1,5 +1,5 @@
 """
-Tests for twisted_wsfakes.wire: from bytes on the wire to transcript events.
+Tests for twisted_wsfakes.transcript.wire: from bytes on the wire to transcript events.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from twisted_wsfakes.transcript import (
     TextMessage,
     Transcript,
 )
-from twisted_wsfakes.wire import (
+from twisted_wsfakes.transcript.wire import (
     Handshake,
     WireData,
     WireEnd,

@@ -1,12 +1,12 @@
 """
-Transcripts as Mermaid sequence diagrams, for docs and pull requests.
-
-It imports ``transcript`` from this package.
+Transcripts as Mermaid sequence diagrams, for docs and pull requests:
+`renderMermaid`.  It imports ``events`` and ``transcript`` from the layer.
 """
 
 from __future__ import annotations
 
-from .transcript import ConnectionEnd, Transcript
+from .events import ConnectionEnd
+from .transcript import Transcript
 
 # Characters Mermaid reads as syntax in a message, written as its entity codes.
 _ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", "\n": " ", "\r": " "})

@@ -1,12 +1,11 @@
 """
-Transcript events: the frozen values a transcript holds, one per HTTP
-handshake message, websocket message or control frame, and connection end.
-
-Holds `Event` and its kinds (`Request`, `Response`, `TextMessage`,
+Transcript events, the frozen values a transcript holds (one per HTTP
+handshake message, websocket message or control frame, and connection end):
+`Event` and its kinds (`Request`, `Response`, `TextMessage`,
 `BinaryMessage`, `Ping`, `Pong`, `Close`, `ConnectionEnd`, `RawData`), the
-`Side` type, `IncompleteLine`, and the field checks they share.  It imports
-only `twisted_wsfakes.printable`, so the wire parser, the file format and
-`Transcript` all build on it.
+`Side` type, `IncompleteLine`, the field checks they share and how each
+reads on one line.  The bottom of the layer: it imports nothing from the
+layer, and only ``printable`` from below it.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from typing import (
 
 import attrs
 
-from .printable import escapeChar, printable
+from ..printable import escapeChar, printable
 
 Side: TypeAlias = Literal["client", "server"]
 """

@@ -1,9 +1,11 @@
 """
-From the bytes each side of a connection wrote to transcript events.
-
-Every in-memory connection records the raw bytes each side wrote, with the
-clock's time (`WireData`), and how the connection ended (`WireEnd`);
-`transcriptFromWire` turns that log into a `Transcript`.
+From the bytes each side of a connection wrote to transcript events: every
+in-memory connection logs the raw bytes each side wrote, with the clock's
+time (`WireData`), and how the connection ended (`WireEnd`); a
+`WireParser` reads that log as it grows, `transcriptFromWire` turns it into
+a `Transcript`, and `handshakeFromWire` says how its opening `Handshake`
+went.  It imports ``events`` and ``transcript`` from the layer, nothing
+from below it.
 
 How bytes become events:
 
@@ -35,8 +37,6 @@ How bytes become events:
     message never finished, a head never ended) come out as `RawData` when
     the connection ends, or at the time of the last record when the log
     ends while the connection is still open.
-
-It imports ``events`` and ``transcript`` from this package.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """
-Transcripts in files: JSON Lines, one event a line after a header line.
-
-It imports the events (`twisted_wsfakes.events`) and errors, never
-`Transcript`, whose ``save`` and ``load`` call it.
+Transcripts in files, as JSON Lines: `TranscriptWriter`, and the ``save``
+and ``load`` that `Transcript.save` and `Transcript.load` call.  It imports
+``events`` from the layer (never ``transcript``, which calls it), and
+``errors`` from below it.
 
 A file opens with a header line (``format``, ``version`` and the
 transcript's metadata), then holds one event a line, binary payloads in
@@ -33,7 +33,7 @@ from typing import (
 
 import attrs
 
-from .errors import IncompleteTranscriptWarning, TranscriptError, TranscriptExists
+from ..errors import IncompleteTranscriptWarning, TranscriptError, TranscriptExists
 from .events import (
     ENDS,
     KINDS,

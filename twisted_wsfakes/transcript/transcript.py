@@ -1,5 +1,8 @@
 """
-Transcripts: what was said on a websocket connection, as readable events.
+Transcripts, what was said on a websocket connection as readable events:
+`Transcript`, an immutable time-ordered sequence of events that renders as
+one line per event and saves to and loads from a file.  It imports
+``events`` and ``files`` from the layer.
 
 Every in-memory connection keeps its `Transcript`: an immutable sequence of
 events, one per HTTP handshake message, per websocket message or control
@@ -15,10 +18,9 @@ frame, and per connection end, each with the clock's time::
     transcript.save("feed.jsonl")
     assert Transcript.load("feed.jsonl") == transcript
 
-The events themselves are `twisted_wsfakes.events`' (and importable from
-here); how the bytes on the wire become events is `twisted_wsfakes.wire`'s
-business; how transcripts are written to and read from files is
-`twisted_wsfakes.transcriptfile`'s, which this module imports.
+The events themselves are ``events``'; how the bytes on the wire become
+events is ``wire``'s business; how transcripts are written to and read
+from files is ``files``'.
 """
 
 from __future__ import annotations
@@ -30,45 +32,16 @@ from typing import overload
 
 import attrs
 
-from . import transcriptfile
+from . import files
 from .events import (
     BinaryMessage,
-    Close,
-    ConnectionEnd,
-    EndHow,
     Event,
-    EventKind,
     IncompleteLine,
-    Ping,
-    Pong,
-    RawData,
-    Request,
-    Response,
     Side,
     TextMessage,
     renderEvent,
     toMetadata,
 )
-
-__all__ = [
-    "BinaryMessage",
-    "Close",
-    "ConnectionEnd",
-    "EndHow",
-    "Event",
-    "EventKind",
-    "IncompleteLine",
-    "Ping",
-    "Pong",
-    "RawData",
-    "Request",
-    "Response",
-    "Side",
-    "TextMessage",
-    "Transcript",
-]
-
-# -- The transcript.
 
 
 def _toEvents(events: Iterable[Event]) -> tuple[Event, ...]:
@@ -214,7 +187,7 @@ class Transcript:
         :raises OSError: if the file cannot be written; ``path`` is then
             untouched.
         """
-        transcriptfile.save(os.fspath(path), self.events, self.metadata)
+        files.save(os.fspath(path), self.events, self.metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Transcript:
@@ -224,7 +197,8 @@ class Transcript:
         A file whose last line was cut off (a recorder killed while writing
         it, a character cut in half) still loads: every line before the cut
         becomes an event, the cut line is kept as bytes in the transcript's
-        ``incomplete`` attribute (an `~twisted_wsfakes.transcript.IncompleteLine`), and an
+        ``incomplete`` attribute (an `~twisted_wsfakes.transcript.IncompleteLine`),
+        and an
         `IncompleteTranscriptWarning` says so once.  Any other damage is a
         `TranscriptError`::
 
@@ -236,7 +210,7 @@ class Transcript:
             a valid transcript.
         :raises OSError: if the file cannot be read.
         """
-        contents = transcriptfile.load(os.fspath(path))
+        contents = files.load(os.fspath(path))
         return cls(
             contents.events,
             metadata=contents.metadata,
