@@ -172,8 +172,25 @@ class Event:
         return _describe(self, width)
 
 
+class _HTTPHead(Event):
+    """
+    What a request and a response head share: their header lines, and
+    reading one by name.
+    """
+
+    __slots__ = ()
+    headers: tuple[tuple[str, str], ...]
+
+    def header(self, name: str) -> str | None:
+        """
+        Return the value of header ``name`` (any case), several joined with
+        ``", "``, or ``None`` when absent.
+        """
+        return _headerValue(self.headers, name)
+
+
 @attrs.frozen
-class Request(Event):
+class Request(_HTTPHead):
     """
     The client's HTTP request head, normally the websocket upgrade.
 
@@ -192,13 +209,6 @@ class Request(Event):
     path: str = attrs.field(validator=_checkString)
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
 
-    def header(self, name: str) -> str | None:
-        """
-        Return the value of header ``name`` (any case), several joined with
-        ``", "``, or ``None`` when absent.
-        """
-        return _headerValue(self.headers, name)
-
     @property
     def subprotocols(self) -> tuple[str, ...]:
         """
@@ -208,7 +218,7 @@ class Request(Event):
 
 
 @attrs.frozen
-class Response(Event):
+class Response(_HTTPHead):
     """
     The server's HTTP response head; ``101`` opens the websocket.
 
@@ -233,13 +243,6 @@ class Response(Event):
 
     reason: str = attrs.field(default="", validator=_checkString)
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_toHeaders)
-
-    def header(self, name: str) -> str | None:
-        """
-        Return the value of header ``name`` (any case), several joined with
-        ``", "``, or ``None`` when absent.
-        """
-        return _headerValue(self.headers, name)
 
     @property
     def subprotocol(self) -> str | None:
