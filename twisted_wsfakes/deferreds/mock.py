@@ -146,7 +146,7 @@ def _outcomeDeferred(outcome: object) -> Deferred[Any]:
     return succeed(outcome)
 
 
-def returnsDeferred(function: object) -> bool:
+def _returnsDeferred(function: object) -> bool:
     """
     Say whether ``function`` (from a spec) gives its result later: it is an
     ``async def``, or its return annotation names ``Deferred`` (as
@@ -270,7 +270,7 @@ class DeferredMock(Mock):
         if spec is None:
             return DeferredMock(checkSettled=self.checkSettled, **kw)
         member = getattr(spec, name, None)
-        if not returnsDeferred(member):
+        if not _returnsDeferred(member):
             if self.__dict__["_mock_autospec"] and callable(member):
                 return create_autospec(member, _name=name)  # type: ignore[no-any-return]
             return Mock(**kw)
