@@ -8,7 +8,7 @@ subclasses or catches::
     from twisted_wsfakes import Script, expectJSON, sendJSON, useFakeReactor
 
 The types a test only receives (the
-`~twisted_wsfakes.network.listener.Listener` a ``listenTCP`` returns, an
+`~twisted_wsfakes.network.Listener` a ``listenTCP`` returns, an
 attempt's `~twisted_wsfakes.transcript.Handshake`, a mock's
 `~twisted_wsfakes.deferreds.DeferredCall`...) are imported from their
 own modules, named in the API reference, to annotate with them.
@@ -139,10 +139,10 @@ _MOVED = {
     "DeferredCall": "twisted_wsfakes.deferreds",
     "DominoState": "twisted_wsfakes.deferreds",
     "EndpointAttempt": "twisted_wsfakes.reconnect",
-    "FakeThreadPool": "twisted_wsfakes.network.threads",
+    "FakeThreadPool": "twisted_wsfakes.network",
     "Handshake": "twisted_wsfakes.transcript",
     "IncompleteLine": "twisted_wsfakes.transcript",
-    "Listener": "twisted_wsfakes.network.listener",
+    "Listener": "twisted_wsfakes.network",
     "Message": "twisted_wsfakes.script",
     "ScriptServer": "twisted_wsfakes.realnet.serve",
     "Side": "twisted_wsfakes.transcript",

@@ -171,7 +171,7 @@ class RetryMismatch(WsFakesError, FailTest):
 
 class OutageError(WsFakesError, ValueError):
     """
-    A :class:`~twisted_wsfakes.network.listener.Listener` was used wrong: a change
+    A :class:`~twisted_wsfakes.network.Listener` was used wrong: a change
     scheduled in the past or out of order, a port taken down that is
     already down (or up that is already up), or a count of attempts to
     refuse or hang that is not a whole number >= 1; a ``ListenerSwitch``

@@ -23,10 +23,14 @@ type hints only), and, from below the layer, ``clock``, ``errors``,
 - `reactor`: `FakeReactor`, which assembles them (and loads the scripted
   peers, which sit below it, on first use).
 
-Users import from `twisted_wsfakes`; this package re-exports `FakeReactor`
-only, for ``from twisted_wsfakes.network import FakeReactor``.
+Users import from `twisted_wsfakes`.  This package re-exports `FakeReactor`,
+and the two objects a reactor gives a test, so that their documented paths
+name no module inside the layer: the `Listener` a ``listenTCP`` returns,
+and the `FakeThreadPool` of ``getThreadPool()``.
 """
 
+from .listener import Listener
 from .reactor import FakeReactor
+from .threads import FakeThreadPool
 
-__all__ = ["FakeReactor"]
+__all__ = ["FakeReactor", "FakeThreadPool", "Listener"]

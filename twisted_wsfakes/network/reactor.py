@@ -308,7 +308,7 @@ class FakeReactor(ReactorCore, MemoryReactorRecords):
 
     def getThreadPool(self) -> FakeThreadPool:
         """
-        The :class:`~twisted_wsfakes.network.threads.FakeThreadPool` behind
+        The :class:`~twisted_wsfakes.network.FakeThreadPool` behind
         :meth:`callInThread` and ``deferToThread``.
         """
         return self._threads.pool

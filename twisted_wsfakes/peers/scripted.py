@@ -313,7 +313,7 @@ class ScriptedServer(ServerScripts["Connection"]):
         """
         The in-memory listening port it serves on, shared with the scripted
         servers on other paths of its host and port: where to schedule an
-        outage (see :class:`~twisted_wsfakes.network.listener.Listener`).
+        outage (see :class:`~twisted_wsfakes.network.Listener`).
         """
         # The network's own Listener: the seam shows only what peers use.
         return cast("Listener", self._router.listener)

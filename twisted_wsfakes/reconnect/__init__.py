@@ -2,7 +2,7 @@
 Test reconnecting clients: an endpoint whose every attempt the test answers
 (:mod:`~twisted_wsfakes.reconnect.endpoint`), and the deprecated outage
 helpers (:mod:`~twisted_wsfakes.reconnect.outages`; a
-:class:`~twisted_wsfakes.network.listener.Listener` takes a port down and back
+:class:`~twisted_wsfakes.network.Listener` takes a port down and back
 itself).  The assertions on retry timing live with the attempts they read,
 in :mod:`twisted_wsfakes.network.attempts`, and are re-exported here for the
 old import path.  Its modules import the scripted peers, so Autobahn.

@@ -1,7 +1,7 @@
 """
 The deprecated outage helpers: :class:`ListenerSwitch` and :func:`outage`.
 
-A :class:`~twisted_wsfakes.network.listener.Listener` now takes its port down
+A :class:`~twisted_wsfakes.network.Listener` now takes its port down
 and back itself (``down()``, ``up()``, ``schedule()``); these only call it,
 warning that they are deprecated.  It imports the network and the scripted peers
 (a :class:`~twisted_wsfakes.ScriptedServer` may be given), so it loads
@@ -24,13 +24,13 @@ from ..peers import ScriptedServer
 
 class ListenerSwitch:
     """
-    Deprecated: a :class:`~twisted_wsfakes.network.listener.Listener` now goes
-    :meth:`~twisted_wsfakes.network.listener.Listener.down` and
-    :meth:`~twisted_wsfakes.network.listener.Listener.up` and keeps a
-    :meth:`~twisted_wsfakes.network.listener.Listener.schedule` itself.
+    Deprecated: a :class:`~twisted_wsfakes.network.Listener` now goes
+    :meth:`~twisted_wsfakes.network.Listener.down` and
+    :meth:`~twisted_wsfakes.network.Listener.up` and keeps a
+    :meth:`~twisted_wsfakes.network.Listener.schedule` itself.
 
     Takes a listening port down and brings it back, now or at set times,
-    through its :class:`~twisted_wsfakes.network.listener.Listener`.
+    through its :class:`~twisted_wsfakes.network.Listener`.
 
     :param reactor: the reactor the port belongs to.
     :param listener: the port ``reactor.listenTCP`` returned, or a
@@ -78,21 +78,21 @@ class ListenerSwitch:
 
     def down(self) -> None:
         """
-        As :meth:`Listener.down <twisted_wsfakes.network.listener.Listener.down>`,
+        As :meth:`Listener.down <twisted_wsfakes.network.Listener.down>`,
         with this switch's ``dropConnections``.
         """
         self.listener.down(self.dropConnections)
 
     def up(self) -> None:
         """
-        As :meth:`Listener.up <twisted_wsfakes.network.listener.Listener.up>`.
+        As :meth:`Listener.up <twisted_wsfakes.network.Listener.up>`.
         """
         self.listener.up()
 
     def schedule(self, changes: Iterable[tuple[float, ListenerState]]) -> None:
         """
         As :meth:`Listener.schedule
-        <twisted_wsfakes.network.listener.Listener.schedule>`, with this switch's
+        <twisted_wsfakes.network.Listener.schedule>`, with this switch's
         ``dropConnections``.
         """
         self.listener.schedule(changes, dropConnections=self.dropConnections)
@@ -112,7 +112,7 @@ def outage(
 ) -> ListenerSwitch:
     """
     Deprecated: call ``listener.schedule([(start, "down"), (end, "up")])``
-    on the :class:`~twisted_wsfakes.network.listener.Listener`.
+    on the :class:`~twisted_wsfakes.network.Listener`.
 
     Take ``listener`` down at clock time ``start`` and back up at ``end``.
 
