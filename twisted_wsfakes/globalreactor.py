@@ -224,15 +224,21 @@ class _PackageAttribute:
 def _reportedByTrial(trip: RealReactorUsed) -> bool:
     """
     Whether ``trip`` rose out of the test method into trial, which reported
-    it: an exception's traceback holds every frame it went through.
+    it: an exception's traceback holds every frame it went through, from
+    the one that caught it.  A synchronous test case's ``_run`` catches it
+    itself; an asynchronous one's hands the test method to
+    ``maybeDeferred``, which catches it one frame below ``_run``.
     """
     tb = trip.__traceback__
     while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_name == "_run" and _inTrial(tb.tb_frame):
+        if _isTrialRun(tb.tb_frame) or _isTrialRun(tb.tb_frame.f_back):
             return True
         tb = tb.tb_next
     return False
+
+
+def _isTrialRun(frame: FrameType | None) -> bool:
+    return frame is not None and frame.f_code.co_name == "_run" and _inTrial(frame)
 
 
 def _tripReport(trips: Sequence[RealReactorUsed]) -> str:

@@ -740,6 +740,29 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
         self.assertRealReactorBack()
         self.assertNothingScheduled()
 
+    def test_asynchronousTripReportedOnce(self) -> None:
+        """
+        In an asynchronous ``TestCase``, a refused call that fails the test
+        method is reported once, as the test's error, not again at cleanup
+        as if it had been swallowed.
+        """
+
+        class Inner(TestCase):
+            def test_trips(self) -> None:
+                useFakeReactor(self)
+                _reactorattop.later(1, _nothing)
+
+        result = _run(Inner("test_trips"))
+        self.assertEqual(
+            len(result.errors) + len(result.failures), 1, _problems(result)
+        )
+        self.assertNotIn("the error was caught before", _problems(result))
+        self.assertIn(
+            "The real reactor's callLater() was called from", _problems(result)
+        )
+        self.assertRealReactorBack()
+        self.assertNothingScheduled()
+
 
 class _Holder:
     """
