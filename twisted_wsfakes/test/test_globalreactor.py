@@ -744,7 +744,8 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
         """
         In an asynchronous ``TestCase``, a refused call that fails the test
         method is reported once, as the test's error, not again at cleanup
-        as if it had been swallowed.
+        as if it had been swallowed; one the test swallows still fails it at
+        cleanup.
         """
 
         class Inner(TestCase):
@@ -752,6 +753,15 @@ class TripwireTests(_RestoredMixin, SynchronousTestCase):
                 useFakeReactor(self)
                 _reactorattop.later(1, _nothing)
 
+            def test_swallows(self) -> None:
+                useFakeReactor(self)
+                try:
+                    _reactorattop.later(1, _nothing)
+                except RealReactorUsed:
+                    pass
+
+        swallowed = _run(Inner("test_swallows"))
+        self.assertIn("the error was caught before", _problems(swallowed))
         result = _run(Inner("test_trips"))
         self.assertEqual(
             len(result.errors) + len(result.failures), 1, _problems(result)
