@@ -71,11 +71,22 @@ def visitAll(value: Any, visit: Visit) -> None:
     Show every part of ``value`` to ``visit``, as `transform` does, without
     building anything: for checks, which raise on what they refuse.
     """
-    _transform(value, visit, (), _consume, _consume)
+    _visitAll(value, visit, ())
 
 
-def _consume(items: Iterable[Any]) -> None:
-    pass
+def _visitAll(value: Any, visit: Visit, place: Place) -> None:
+    # Its own recursion rather than `_transform` with builders that drop
+    # what they get: every script step checks its value with it, and
+    # building the lists only to drop them made that walk cost as much as
+    # the copy that follows it.
+    if visit(value, place) is not DESCEND:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _visitAll(item, visit, place + (key,))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _visitAll(item, visit, place + (index,))
 
 
 def _transform(

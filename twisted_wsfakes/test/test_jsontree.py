@@ -4,6 +4,7 @@ Tests for `twisted_wsfakes.jsontree`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -135,3 +136,24 @@ class VisitAllTests(SynchronousTestCase):
             return DESCEND
 
         self.assertRaises(ValueError, visitAll, {"a": 1, "b": 2}, visit)
+
+    @settings(max_examples=50, deadline=None)
+    @given(_json)
+    def test_visitsAsTransformDoes(self, value: Any) -> None:
+        """
+        ``visit`` sees the same parts at the same places, in the same order,
+        as under `transform` (the two walks are separate recursions).
+        """
+        walked: list[tuple[object, Place]] = []
+        visited: list[tuple[object, Place]] = []
+
+        def recordInto(seen: list[tuple[object, Place]]) -> Callable[..., object]:
+            def visit(part: object, place: Place) -> object:
+                seen.append((part, place))
+                return DESCEND
+
+            return visit
+
+        transform(value, recordInto(walked))
+        visitAll(value, recordInto(visited))
+        self.assertEqual(visited, walked)
