@@ -334,7 +334,7 @@ class Connection:
             return
         now = self._clock.seconds()
         self._unsent.append((now, side, data))
-        transport = self._endOf(side)[1]
+        transport = self._transportOf(side)
         if transport.producer is not None:
             if not transport.streamingProducer:
                 self._ends[side].askProducer = True
@@ -470,7 +470,7 @@ class Connection:
         for end in self._ends.values():
             if not end.closing:
                 continue
-            transport = self._endOf(end.side)[1]
+            transport = self._transportOf(end.side)
             if transport.producer is not None and not transport.streamingProducer:
                 # A transport closes once its pull producer is done.
                 continue
@@ -523,13 +523,12 @@ class Connection:
                     item = item[:size]
             # Looked up each time: a protocol may hand the connection to
             # another (transport.protocol = ...) inside dataReceived.
-            protocol = self._endOf(side)[0]
+            protocol = self.protocolOf(side)
             self._safely(side, protocol, "dataReceived", item)
             if self._stalled or not receiver.listening:
                 break
         sender = otherSide(side)
-        transport = self._endOf(sender)[1]
-        if transport.producerPaused and not self._backlog(sender):
+        if self._transportOf(sender).producerPaused and not self._backlog(sender):
             self._resumeProducer(sender)
         return moved
 
@@ -544,7 +543,7 @@ class Connection:
         """
         Resume ``side``'s streaming producer if a full buffer paused it.
         """
-        _, transport = self._endOf(side)
+        transport = self._transportOf(side)
         if transport.producerPaused and transport.producer is not None:
             transport.producerPaused = False
             self._safely(side, transport.producer, "resumeProducing")
@@ -554,7 +553,7 @@ class Connection:
         for end in self._ends.values():
             if not end.askProducer:
                 continue
-            _, transport = self._endOf(end.side)
+            transport = self._transportOf(end.side)
             if transport.producer is not None and not self._backlog(end.side):
                 asked = True
                 end.askProducer = False
@@ -595,7 +594,7 @@ class Connection:
         side = end.side
         reason = end.tell()
         self.lostAt[side] = self._clock.seconds()
-        protocol, transport = self._endOf(side)
+        protocol, transport = self.protocolOf(side), self._transportOf(side)
         transport.connected = False
         transport.disconnecting = False
         transport.disconnected = True
@@ -626,9 +625,8 @@ class Connection:
             end.release()
         self._onClientLost = None
 
-    def _endOf(self, side: Side) -> tuple[IProtocol, Transport]:
-        transport = self.clientTransport if side == "client" else self.serverTransport
-        return self.protocolOf(side), transport
+    def _transportOf(self, side: Side) -> Transport:
+        return self.clientTransport if side == "client" else self.serverTransport
 
 
 def _ignore(connection: Connection) -> None:

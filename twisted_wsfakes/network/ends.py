@@ -42,6 +42,11 @@ class Phase(Enum):
     GONE = "gone"
 
 
+#: The phases of an end that is decided: read on every write and delivery,
+#: so looked up once, here.
+_DECIDED = (Phase.ENDING, Phase.GONE)
+
+
 class End:
     """
     One end of a connection: what its peer sent it and it has not yet
@@ -84,14 +89,14 @@ class End:
         Whether its end is decided (it closed, aborted, failed, was dropped,
         or heard its peer's close or reset).
         """
-        return self.phase in (Phase.ENDING, Phase.GONE)
+        return self.phase in _DECIDED
 
     @property
     def live(self) -> bool:
         """
         Whether its end is still undecided: it may write, and be told.
         """
-        return not self.decided
+        return self.phase not in _DECIDED
 
     @property
     def reading(self) -> bool:
@@ -106,7 +111,7 @@ class End:
         Whether anything on the wire reaches it: bytes if it reads, and a
         close or reset even while it waits to close.
         """
-        return self.live and not self.paused
+        return not self.paused and self.phase not in _DECIDED
 
     def requestClose(self) -> bool:
         """
