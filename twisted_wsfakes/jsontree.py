@@ -11,8 +11,9 @@ which says what the part becomes or asks to go inside it::
 
 Matchers check and copy patterns with it, reports render values with it,
 script steps check and freeze their values, a replay loosens ignored
-fields, and JSON paths replace the places they name.  It imports nothing
-from the package.
+fields, and JSON paths replace the places they name.  `rebuild` is the
+same walk for a copy that needs no ``visit`` (script steps freeze their
+values with it).  It imports nothing from the package.
 """
 
 from __future__ import annotations
@@ -64,6 +65,37 @@ def transform(
     :returns: the rebuilt value.
     """
     return _transform(value, visit, (), makeDict, makeList)
+
+
+def rebuild(
+    value: Any,
+    makeDict: Callable[[Iterable[tuple[Any, Any]]], Any],
+    makeList: Callable[[Iterable[Any]], Any],
+    keep: tuple[type, ...] = (),
+) -> Any:
+    """
+    Rebuild every dict and list (and tuple) of ``value``, at any depth, with
+    ``makeDict`` and ``makeList``: what `transform` does with a ``visit``
+    that always returns `DESCEND`, without calling one or naming places.
+
+    :param keep: containers of these types are kept as they are, and not
+        gone into.
+    :returns: the rebuilt value; ``value`` itself is never changed.
+    """
+    # Every script step copies its value so; the places and the visit
+    # calls `transform` makes would cost more than the copy.
+    if isinstance(value, keep):
+        return value
+    if isinstance(value, dict):
+        return makeDict(
+            [
+                (key, rebuild(item, makeDict, makeList, keep))
+                for key, item in value.items()
+            ]
+        )
+    if isinstance(value, list | tuple):
+        return makeList([rebuild(item, makeDict, makeList, keep) for item in value])
+    return value
 
 
 def visitAll(value: Any, visit: Visit) -> None:

@@ -19,7 +19,7 @@ import attrs
 
 from ..differences import pathTo
 from ..errors import PatternError, ScriptError
-from ..jsontree import DESCEND, Place, Visit, transform, visitAll
+from ..jsontree import DESCEND, Place, Visit, rebuild, transform, visitAll
 from ..matchers import Matcher, checkPattern
 from .render import typeName
 
@@ -67,11 +67,10 @@ class _ReadOnlyList(list[Any]):
         return (_ReadOnlyList, (list(self),))
 
 
-def _descend(part: object, place: Place) -> object:
-    return DESCEND
+_FROZEN = (_ReadOnlyDict, _ReadOnlyList)
 
 
-def freeze(value: object, visit: Visit = _descend) -> Any:
+def freeze(value: object, visit: Visit | None = None) -> Any:
     """
     Copy the dicts, lists and tuples of ``value``, at any depth, into
     containers that cannot change (tuples become lists, as in JSON).  Parts
@@ -80,9 +79,11 @@ def freeze(value: object, visit: Visit = _descend) -> Any:
     :param visit: may replace parts on the way, as for
         `twisted_wsfakes.jsontree.transform` (a replay loosens fields so).
     """
+    if visit is None:
+        return rebuild(value, _ReadOnlyDict, _ReadOnlyList, keep=_FROZEN)
 
     def frozenVisit(part: object, place: Place) -> object:
-        if isinstance(part, _ReadOnlyDict | _ReadOnlyList):
+        if isinstance(part, _FROZEN):
             return part
         return visit(part, place)
 

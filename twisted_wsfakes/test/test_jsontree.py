@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ..jsontree import DESCEND, Place, transform, visitAll
+from ..jsontree import DESCEND, Place, rebuild, transform, visitAll
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
@@ -157,3 +157,55 @@ class VisitAllTests(SynchronousTestCase):
         transform(value, recordInto(walked))
         visitAll(value, recordInto(visited))
         self.assertEqual(visited, walked)
+
+
+def _tagDict(items: Any) -> object:
+    return ("d", list(items))
+
+
+def _tagList(items: Any) -> object:
+    return ("l", list(items))
+
+
+class RebuildTests(SynchronousTestCase):
+    """
+    ``rebuild`` copies every container, as ``transform`` does when it
+    descends everywhere.
+    """
+
+    @settings(max_examples=50, deadline=None)
+    @given(_json)
+    def test_rebuildsAsTransformDoes(self, value: Any) -> None:
+        """
+        The containers are rebuilt by the same makers, in the same order, as
+        under `transform` with a ``visit`` that always descends.
+        """
+        self.assertEqual(
+            rebuild(value, _tagDict, _tagList),
+            transform(value, _descend, makeDict=_tagDict, makeList=_tagList),
+        )
+
+    def test_copiesAndTuplesBecomeLists(self) -> None:
+        """
+        The result is a copy (the input is not changed, nor shared), and
+        tuples become lists, as in JSON.
+        """
+        inner = [1, 2]
+        value = {"a": inner, "t": (3, (4,))}
+        result = rebuild(value, dict, list)
+        self.assertEqual(result, {"a": [1, 2], "t": [3, [4]]})
+        self.assertIsNot(result["a"], inner)
+        self.assertEqual(value, {"a": [1, 2], "t": (3, (4,))})
+
+    def test_keep(self) -> None:
+        """
+        Containers of a type in ``keep`` are kept as they are, not gone into.
+        """
+
+        class Kept(list[Any]):
+            pass
+
+        kept = Kept([(1,)])
+        result = rebuild({"k": kept, "t": ((2,),)}, _tagDict, _tagList, keep=(Kept,))
+        self.assertEqual(result, ("d", [("k", kept), ("t", ("l", [("l", [2])]))]))
+        self.assertIs(result[1][0][1], kept)
