@@ -508,6 +508,11 @@ def _stringLiteral(text: str) -> str:
     return repr(text)
 
 
+#: The exact types of a plain text or bytes pattern, which `_check` and
+#: `_match` take the short way (subclasses go the long way).
+_PLAIN_TEXT: Final = (str, bytes)
+
+
 def _isNumber(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -550,6 +555,10 @@ def _match(pattern: object, value: object, path: str, strict: bool) -> list[Diff
 
     :param strict: whether dicts may have keys the pattern does not name.
     """
+    if type(pattern) in _PLAIN_TEXT:
+        # As _sameScalar has it for text and bytes, without the type tests
+        # on the way there (a Matcher is neither).
+        return [] if pattern == value else [_mismatch(pattern, value, path)]
     if isinstance(pattern, Matcher):
         return pattern.match(value, path)
     if isinstance(pattern, dict):
@@ -614,6 +623,10 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
     Raise `PatternError` naming the first part of ``pattern`` that is not a
     JSON value (or, when ``allowMatchers``, a matcher).
     """
+    if type(pattern) in _PLAIN_TEXT:
+        # The commonest pattern, checked on every message it matches: text
+        # or bytes is valid whole, with nothing inside to walk.
+        return
 
     def visit(part: object, place: Place) -> object:
         if isinstance(part, Matcher):

@@ -77,7 +77,9 @@ class Message:
         """
         if isBinary:
             return cls.fromBinary(payload)
-        return cls.fromText(payload.decode("utf-8"))
+        # The payload is already the text's UTF-8: no need to encode the
+        # decoded text back (__attrs_post_init__ still checks they agree).
+        return cls("text", payload.decode("utf-8"), bytes(payload))
 
     def json(self) -> Any:
         """
