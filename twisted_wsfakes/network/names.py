@@ -42,6 +42,12 @@ class Names:
         """
         Return the address ``host`` resolves to on this fake network.
         """
+        known = self._names.get(host)
+        if known is not None:
+            # A name asked for again as it is kept (lower case, no final
+            # dot), as every connect and listen asks: no address is ever
+            # kept as a name, so the checks below would give the same.
+            return known
         if isIPAddress(host) or isIPv6Address(host):
             return host
         # DNS names are case-insensitive, and a final dot changes nothing.

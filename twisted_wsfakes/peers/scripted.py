@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
-from autobahn.websocket.util import parse_url
 from twisted.internet.interfaces import IReactorTime
 
 from ..engine import OnMismatch, ScriptRun
@@ -296,7 +295,8 @@ class ScriptedServer(ServerScripts["Connection"]):
             protocolOptions=protocolOptions,
         )
         self.afterLast = afterLast
-        _, host, port, _, path, _ = parse_url(url)
+        # Autobahn's factory parsed the URL already.
+        host, port, path = self.factory.host, self.factory.port, self.factory.path
         self.path: str = path
         self._router = PathRouter.on(reactor, host, port)
         self._router.add(path, self.factory)
