@@ -105,10 +105,14 @@ class Connection:
         # Told whenever something happens that a pump may have to deliver,
         # so that the reactor pumps only the connections with work to do.
         self._onWork = onWork or _ignore
-        self._ends: dict[Side, End] = {
-            "client": End("client"),
-            "server": End("server"),
-        }
+        clientEnd, serverEnd = End("client"), End("server")
+        self._ends: dict[Side, End] = {"client": clientEnd, "server": serverEnd}
+        # The ends in the order a pump delivers to them: the server first,
+        # as it reads what the client sent before the client reads the
+        # answer.
+        self._deliveryOrder = (serverEnd, clientEnd)
+        # The end that receives what each side writes.
+        self._receiverOf: dict[Side, End] = {"client": serverEnd, "server": clientEnd}
         # What either side wrote that has not yet left, in the order
         # written: (time, side, bytes).
         self._unsent: list[tuple[float, Side, bytes]] = []
@@ -284,11 +288,10 @@ class Connection:
         moved = self._send()
         moved = self._completeCloses() or moved
         moved = self._tellLeaving() or moved
-        # The server first: it reads what the client sent before the
-        # client reads the answer.
-        for side in ("server", "client"):
-            end = self._ends[side]
-            if self._stalled or not self.open:
+        # An end told of the close is not listening, so a connection that
+        # closes meanwhile is delivered nothing more.
+        for end in self._deliveryOrder:
+            if self._stalled:
                 break
             if end.inbound and end.listening:
                 moved = self._deliverTo(end) or moved
@@ -349,7 +352,8 @@ class Connection:
             # A timer at the due time makes reactor.advance() stop there and
             # pump this connection, so delayed bytes arrive exactly on time.
             self._latencyTimers.append(self._clock.callLater(self.latency, self._wake))
-        self._wake()
+        # _wake(), inlined: this runs for every write.
+        self._onWork(self)
 
     def closeRequestedBy(self, side: Side) -> None:
         if self._ends[side].requestClose():
@@ -420,9 +424,11 @@ class Connection:
         unsent, self._unsent = self._unsent, []
         latency = self.latency
         wire = self._wire
-        for time, side, data in unsent:
-            wire.append((time, side, data))
-            receiver = self._ends[otherSide(side)]
+        receiverOf = self._receiverOf
+        for entry in unsent:
+            wire.append(entry)
+            time, side, data = entry
+            receiver = receiverOf[side]
             # Bytes toward an end that is gone are on the wire all the
             # same, and reach no one.
             if receiver.live:
@@ -467,7 +473,7 @@ class Connection:
         read them).
         """
         completed = False
-        for end in self._ends.values():
+        for end in self._deliveryOrder:
             if not end.closing:
                 continue
             transport = self._transportOf(end.side)
@@ -550,7 +556,7 @@ class Connection:
 
     def _askPullProducers(self) -> bool:
         asked = False
-        for end in self._ends.values():
+        for end in self._deliveryOrder:
             if not end.askProducer:
                 continue
             transport = self._transportOf(end.side)

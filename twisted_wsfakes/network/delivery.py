@@ -50,13 +50,17 @@ class DeliveryQueue:
         Pump each woken connection once, calling ``onClosed`` with each one
         a pump closed; say whether anything moved.
         """
+        if not self._next:
+            return False
         moved = False
         # Connections are pumped in the order they were opened; one woken
         # during the round is pumped in it if it comes after the one being
         # pumped, as when a round walked every connection, else in the next.
         self._round = list(self._next)
         heapq.heapify(self._round)
-        self._working, self._next = self._next, {}
+        # The two dicts trade places (_working is empty between rounds):
+        # no new ones each round.
+        self._working, self._next = self._next, self._working
         try:
             while self._round:
                 self._pumping = heapq.heappop(self._round)
@@ -69,5 +73,7 @@ class DeliveryQueue:
                         onClosed(connection)
         finally:
             self._next.update(self._working)
-            self._working, self._round, self._pumping = {}, [], None
+            self._working.clear()
+            self._round.clear()
+            self._pumping = None
         return moved

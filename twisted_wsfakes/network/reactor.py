@@ -545,6 +545,9 @@ class FakeReactor(ReactorCore, MemoryReactorRecords):
         return connector
 
     def _completePendingConnects(self) -> bool:
+        if not self.pendingConnects:
+            # The common round: no copy of an empty list to walk.
+            return False
         moved = False
         for each in list(self.pendingConnects):
             # An earlier completion may have cancelled this one.
