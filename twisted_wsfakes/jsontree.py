@@ -103,22 +103,27 @@ def visitAll(value: Any, visit: Visit) -> None:
     Show every part of ``value`` to ``visit``, as `transform` does, without
     building anything: for checks, which raise on what they refuse.
     """
-    _visitAll(value, visit, ())
+    if visit(value, ()) is DESCEND:
+        _visitInside(value, visit, ())
 
 
-def _visitAll(value: Any, visit: Visit, place: Place) -> None:
+def _visitInside(value: Any, visit: Visit, place: Place) -> None:
     # Its own recursion rather than `_transform` with builders that drop
     # what they get: every script step checks its value with it, and
     # building the lists only to drop them made that walk cost as much as
-    # the copy that follows it.
-    if visit(value, place) is not DESCEND:
-        return
+    # the copy that follows it.  Each item is shown to ``visit`` here and
+    # gone into only when it asks, so a leaf costs no call of its own.
+    items: Iterable[tuple[str | int, Any]]
     if isinstance(value, dict):
-        for key, item in value.items():
-            _visitAll(item, visit, place + (key,))
+        items = value.items()
     elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _visitAll(item, visit, place + (index,))
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        itemPlace = place + (key,)
+        if visit(item, itemPlace) is DESCEND:
+            _visitInside(item, visit, itemPlace)
 
 
 def _transform(
