@@ -356,8 +356,11 @@ class ScriptRun:
         Play steps until one has to wait for the other side or the clock.
         """
         actions: list[Action] = []
-        while self.state in _PLAYABLE and not self.finished:
-            if not self._playStep(self.current, actions):
+        positions = self.positions
+        # finished and current, read inline: this loop runs for every
+        # message and every step.
+        while self.state in _PLAYABLE and self.cursor < len(positions):
+            if not self._playStep(positions[self.cursor], actions):
                 break
         if self.state in _PLAYABLE and self.finished:
             if self.state is RunState.PLAYING:
