@@ -512,6 +512,12 @@ def _stringLiteral(text: str) -> str:
 #: `_match` take the short way (subclasses go the long way).
 _PLAIN_TEXT: Final = (str, bytes)
 
+#: The exact built-in types of a pattern's parts, none of them a `Matcher`:
+#: `_check` does not ask the Matcher ABC about them (subclasses it does),
+#: and takes the scalars among them without any other test.
+_PLAIN_SCALARS: Final = frozenset({str, bytes, int, bool, type(None)})
+_PLAIN_PARTS: Final = _PLAIN_SCALARS | {float, dict, list, tuple}
+
 
 def _isNumber(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -629,7 +635,12 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
         return
 
     def visit(part: object, place: Place) -> object:
-        if isinstance(part, Matcher):
+        # Asking the Matcher ABC costs more than all the other tests here,
+        # and most parts are of a built-in type, which no matcher is.
+        kind = type(part)
+        if kind in _PLAIN_SCALARS:
+            return part
+        if kind not in _PLAIN_PARTS and isinstance(part, Matcher):
             if not allowMatchers:
                 raise PatternError(
                     f"{pathTo(root, place)}: exactly() compares literally, and "

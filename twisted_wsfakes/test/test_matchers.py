@@ -868,10 +868,34 @@ class _EvenNumber(Matcher):
         return [self.differenceAt(path, value)]
 
 
+class _EvenInt(int, Matcher):
+    # Unhashable, as every matcher is.
+    __hash__ = None  # type: ignore[assignment]
+
+    def describe(self) -> str:
+        return "an even number"
+
+    def match(self, value: object, path: str = "$") -> list[Difference]:
+        return (
+            []
+            if isinstance(value, int) and value % 2 == 0
+            else [self.differenceAt(path, value)]
+        )
+
+
 class CustomMatcherTests(SynchronousTestCase):
     """
     Tests for subclassing `Matcher`.
     """
+
+    def test_builtInSubclass(self) -> None:
+        """
+        A matcher that is also a built-in type (an ``int``) is taken as a
+        matcher by the pattern checks, as by matching: ``exactly`` refuses it.
+        """
+        self.assertEqual(matchValue({"n": [_EvenInt(1)]}, {"n": [4]}), [])
+        error = self.assertRaises(PatternError, exactly, {"n": [_EvenInt(1)]})
+        self.assertIn("$.n[0]: exactly() compares literally", str(error))
 
     def test_atDepth(self) -> None:
         """
