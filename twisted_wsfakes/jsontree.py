@@ -41,6 +41,10 @@ anything else as it is).
 
 Visit: TypeAlias = Callable[[Any, Place], Any]
 
+# The walks test every part with it: written in the test, ``list | tuple``
+# would build a new union each time, which costs as much as the test.
+_SEQUENCE: Final = list | tuple
+
 
 def transform(
     value: Any,
@@ -93,7 +97,7 @@ def rebuild(
                 for key, item in value.items()
             ]
         )
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCE):
         return makeList([rebuild(item, makeDict, makeList, keep) for item in value])
     return value
 
@@ -116,7 +120,7 @@ def _visitInside(value: Any, visit: Visit, place: Place) -> None:
     items: Iterable[tuple[str | int, Any]]
     if isinstance(value, dict):
         items = value.items()
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, _SEQUENCE):
         items = enumerate(value)
     else:
         return
@@ -145,7 +149,7 @@ def _transform(
                 for key, item in value.items()
             ]
         )
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCE):
         return makeList(
             [
                 _transform(item, visit, place + (index,), makeDict, makeList)

@@ -518,6 +518,11 @@ _PLAIN_TEXT: Final = (str, bytes)
 _PLAIN_SCALARS: Final = frozenset({str, bytes, int, bool, type(None)})
 _PLAIN_PARTS: Final = _PLAIN_SCALARS | {float, dict, list, tuple}
 
+# Unions `_check` tests every other part with: written in the test, ``a |
+# b`` would build a new union each time, which costs as much as the test.
+_SCALAR: Final = bool | int | float | str | bytes
+_SEQUENCE: Final = list | tuple
+
 
 def _isNumber(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -653,7 +658,7 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
                 f"{pathTo(root, place)}: NaN equals nothing, not even NaN; use "
                 f"predicate(math.isnan) to expect one"
             )
-        if part is None or isinstance(part, bool | int | float | str | bytes):
+        if part is None or isinstance(part, _SCALAR):
             return part
         if isinstance(part, dict):
             for key in part:
@@ -663,7 +668,7 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
                         f"the key {key!r} ({type(key).__name__})"
                     )
             return DESCEND
-        if isinstance(part, list | tuple):
+        if isinstance(part, _SEQUENCE):
             return DESCEND
         hint = "; use a list" if isinstance(part, set | frozenset) else ""
         raise PatternError(

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, Final, NoReturn, TypeAlias
 
 import attrs
 
@@ -30,6 +30,12 @@ MAX_CONTROL_PAYLOAD = 125
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+# Unions the checks of every part of a value test with: written in the
+# test, ``a | b`` would build a new union each time, which costs as much as
+# the test.
+_SEQUENCE: Final = list | tuple
+_BOOL_OR_INT: Final = bool | int
 
 
 def _readOnly(self: object, *args: Any, **kwargs: Any) -> NoReturn:
@@ -291,13 +297,13 @@ def jsonValue(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
                 if not key.isascii():
                     checkUTF8(stepName, key, f"a key of {pathTo('$', place)}")
             return DESCEND
-        if isinstance(part, list | tuple):
+        if isinstance(part, _SEQUENCE):
             return DESCEND
         if isinstance(part, str):
             if not part.isascii():
                 checkUTF8(stepName, part, f"the string at {pathTo('$', place)}")
             return part
-        if part is None or isinstance(part, bool | int):
+        if part is None or isinstance(part, _BOOL_OR_INT):
             return part
         if isinstance(part, float) and math.isfinite(part):
             return part
