@@ -29,7 +29,7 @@ from ..transcript.events import otherSide
 from ..transcript.wire import WireData, WireEnd, handshakeFromWire, transcriptFromWire
 from .address import Address, describeAddress
 from .calls import callLogged, logFailure
-from .ends import End
+from .ends import End, Phase
 from .transport import Transport, UNIXTransport
 
 
@@ -474,7 +474,8 @@ class Connection:
         """
         completed = False
         for end in self._deliveryOrder:
-            if not end.closing:
+            # end.closing, read inline: this runs on every pump.
+            if end.phase is not Phase.CLOSING:
                 continue
             transport = self._transportOf(end.side)
             if transport.producer is not None and not transport.streamingProducer:
@@ -520,7 +521,9 @@ class Connection:
             if not receiver.reading:
                 # Closing: it reads no more, but hears of a reset.
                 continue
-            item = receiver.readMore(item, now)
+            if queue:
+                # Only then can more bytes be due with these.
+                item = receiver.readMore(item, now)
             sizes = receiver.chunks
             if sizes is not None:
                 size = next(sizes)
