@@ -508,8 +508,8 @@ def _stringLiteral(text: str) -> str:
     return repr(text)
 
 
-#: The exact types of a plain text or bytes pattern, which `_check` and
-#: `_match` take the short way (subclasses go the long way).
+#: The exact types of a plain text or bytes pattern, which `_match` takes
+#: the short way (subclasses go the long way).
 _PLAIN_TEXT: Final = (str, bytes)
 
 #: The exact built-in types of a pattern's parts, none of them a `Matcher`:
@@ -634,9 +634,10 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
     Raise `PatternError` naming the first part of ``pattern`` that is not a
     JSON value (or, when ``allowMatchers``, a matcher).
     """
-    if type(pattern) in _PLAIN_TEXT:
-        # The commonest pattern, checked on every message it matches: text
-        # or bytes is valid whole, with nothing inside to walk.
+    if type(pattern) in _PLAIN_SCALARS:
+        # A whole pattern that is one plain scalar (text, most often: it is
+        # checked on every message it matches) is valid as visit would find
+        # it, with nothing inside to walk.
         return
 
     def visit(part: object, place: Place) -> object:
