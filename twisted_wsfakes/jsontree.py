@@ -41,9 +41,12 @@ anything else as it is).
 
 Visit: TypeAlias = Callable[[Any, Place], Any]
 
-# The walks test every part with it: written in the test, ``list | tuple``
-# would build a new union each time, which costs as much as the test.
-_SEQUENCE: Final = list | tuple
+SEQUENCE: Final = list | tuple
+"""
+The kinds of JSON array a walk goes into, for ``isinstance``: written in
+the test, ``list | tuple`` would build a new union each time, which costs
+as much as the test in the walks that test every part.
+"""
 
 
 def transform(
@@ -97,7 +100,7 @@ def rebuild(
                 for key, item in value.items()
             ]
         )
-    if isinstance(value, _SEQUENCE):
+    if isinstance(value, SEQUENCE):
         return makeList([rebuild(item, makeDict, makeList, keep) for item in value])
     return value
 
@@ -120,7 +123,7 @@ def _visitInside(value: Any, visit: Visit, place: Place) -> None:
     items: Iterable[tuple[str | int, Any]]
     if isinstance(value, dict):
         items = value.items()
-    elif isinstance(value, _SEQUENCE):
+    elif isinstance(value, SEQUENCE):
         items = enumerate(value)
     else:
         return
@@ -149,7 +152,7 @@ def _transform(
                 for key, item in value.items()
             ]
         )
-    if isinstance(value, _SEQUENCE):
+    if isinstance(value, SEQUENCE):
         return makeList(
             [
                 _transform(item, visit, place + (index,), makeDict, makeList)

@@ -41,7 +41,7 @@ import attrs
 
 from .differences import MISSING, Difference, childPath, pathTo, renderJSON
 from .errors import PatternError
-from .jsontree import DESCEND, Place, transform, visitAll
+from .jsontree import DESCEND, SEQUENCE, Place, transform, visitAll
 
 __all__ = [
     "ANY",
@@ -518,10 +518,9 @@ _PLAIN_TEXT: Final = (str, bytes)
 _PLAIN_SCALARS: Final = frozenset({str, bytes, int, bool, type(None)})
 _PLAIN_PARTS: Final = _PLAIN_SCALARS | {float, dict, list, tuple}
 
-# Unions `_check` tests every other part with: written in the test, ``a |
+# A union `_check` tests every other part with: written in the test, ``a |
 # b`` would build a new union each time, which costs as much as the test.
 _SCALAR: Final = bool | int | float | str | bytes
-_SEQUENCE: Final = list | tuple
 
 
 def _isNumber(value: object) -> TypeGuard[int | float]:
@@ -576,8 +575,8 @@ def _match(pattern: object, value: object, path: str, strict: bool) -> list[Diff
         if not isinstance(value, dict):
             return [_mismatch(pattern, value, path)]
         return _matchDict(pattern, value, path, strict)
-    if isinstance(pattern, list | tuple):
-        if not isinstance(value, list | tuple):
+    if isinstance(pattern, SEQUENCE):
+        if not isinstance(value, SEQUENCE):
             return [_mismatch(pattern, value, path)]
         if len(pattern) != len(value):
             why = f"expected {_items(len(pattern))}, got {len(value)}"
@@ -669,7 +668,7 @@ def _check(pattern: object, root: str, allowMatchers: bool) -> None:
                         f"the key {key!r} ({type(key).__name__})"
                     )
             return DESCEND
-        if isinstance(part, _SEQUENCE):
+        if isinstance(part, SEQUENCE):
             return DESCEND
         hint = "; use a list" if isinstance(part, set | frozenset) else ""
         raise PatternError(

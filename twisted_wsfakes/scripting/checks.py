@@ -19,7 +19,7 @@ import attrs
 
 from ..differences import pathTo
 from ..errors import PatternError, ScriptError
-from ..jsontree import DESCEND, Place, Visit, rebuild, transform, visitAll
+from ..jsontree import DESCEND, SEQUENCE, Place, Visit, rebuild, transform, visitAll
 from ..matchers import Matcher, checkPattern
 from .render import typeName
 
@@ -31,10 +31,9 @@ MAX_CONTROL_PAYLOAD = 125
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
-# Unions the checks of every part of a value test with: written in the
+# A union the checks of every part of a value test with: written in the
 # test, ``a | b`` would build a new union each time, which costs as much as
 # the test.
-_SEQUENCE: Final = list | tuple
 _BOOL_OR_INT: Final = bool | int
 
 
@@ -297,7 +296,7 @@ def jsonValue(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
                 if not key.isascii():
                     checkUTF8(stepName, key, f"a key of {pathTo('$', place)}")
             return DESCEND
-        if isinstance(part, _SEQUENCE):
+        if isinstance(part, SEQUENCE):
             return DESCEND
         if isinstance(part, str):
             if not part.isascii():
